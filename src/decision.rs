@@ -42,6 +42,17 @@ impl Verdict {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Verdict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Verdict::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown decision `{s}`, expected one of `deny`, `ask`, `allow`, `defer`"
+            ))
+        })
+    }
+}
+
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -1,4 +1,8 @@
 //! hookguard: a policy guard that Claude Code runs as a hook on every tool call and prompt.
 #![forbid(unsafe_code)]
 
+pub mod classification;
 pub mod decision;
+pub mod event;
+pub mod paths;
+pub mod policy;

@@ -1,0 +1,230 @@
+//! The hook event Claude Code writes to stdin: every field optional, unknown fields ignored.
+//!
+//! First stage of the pipeline (`stdin ─► event ─► normalise ─► controls ─► decision`). The
+//! client adds fields without notice (`prompt_id`, `effort`, `mcp_server` all arrived that way),
+//! so nothing here uses `deny_unknown_fields`, and a missing field is never an error by itself:
+//! the controls decide what an absent value means, and they decide it closed.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Largest event accepted on stdin. The client sends one JSON line; a 2 MB Write arrives as
+/// 2 MB to PreToolUse and 4 MB to PostToolUse, so 64 MiB leaves ample room while bounding
+/// memory against a runaway or hostile writer.
+pub const MAX_EVENT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One hook event, as sent by Claude Code (`BaseHookInput` plus each event's own fields).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct Event {
+    pub hook_event_name: Option<String>,
+    pub session_id: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub transcript_path: Option<String>,
+    pub cwd: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub prompt_id: Option<String>,
+    pub permission_mode: Option<String>,
+    pub agent_id: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub agent_type: Option<String>,
+
+    // Tool events.
+    pub tool_name: Option<String>,
+    pub tool_input: Option<Value>,
+    pub tool_use_id: Option<String>,
+    pub tool_response: Option<Value>,
+    #[serde(deserialize_with = "lenient")]
+    pub duration_ms: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
+    pub error: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub is_interrupt: Option<bool>,
+    #[serde(deserialize_with = "lenient")]
+    pub mcp_server: Option<McpServer>,
+
+    // Prompts.
+    pub prompt: Option<String>,
+
+    // Session and configuration events.
+    #[serde(deserialize_with = "lenient")]
+    pub source: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub reason: Option<String>,
+    pub file_path: Option<String>,
+}
+
+/// Fields that inform the audit record but decide nothing: a value of an unexpected type is
+/// treated as absent rather than failing the whole event, so schema drift in a field such as
+/// `duration_ms` cannot turn every PostToolUse into an error. Fields that decide (`tool_name`,
+/// `tool_input`, `cwd`, `hook_event_name`, `prompt`) stay strict: a wrong type there is unusable
+/// input, and unusable input is a deny.
+fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let v = Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
+}
+
+/// The MCP server behind an `mcp__…` tool, as the client reports it.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct McpServer {
+    pub name: Option<String>,
+    pub source: Option<String>,
+}
+
+/// The events hookguard treats specially; everything else is audited and left alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    PreToolUse,
+    PostToolUse,
+    PostToolUseFailure,
+    UserPromptSubmit,
+    SessionStart,
+    ConfigChange,
+    /// SessionEnd, Stop, PermissionDenied and any event this version does not know.
+    Other,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("the hook event is larger than {} MiB", MAX_EVENT_BYTES / 1024 / 1024)]
+    TooLarge,
+    #[error("the hook event could not be read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the hook event is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the hook event is not a JSON object")]
+    NotAnObject,
+}
+
+impl Event {
+    /// Parses one event. The input must be a JSON object; each field is optional.
+    pub fn parse(bytes: &[u8]) -> Result<Event, EventError> {
+        let trimmed = bytes.trim_ascii_start();
+        if trimmed.first() != Some(&b'{') {
+            // serde would happily give defaults for `null`; an event that is not an object
+            // is unusable input, and unusable input is a deny.
+            return Err(EventError::NotAnObject);
+        }
+        Ok(serde_json::from_slice(bytes)?)
+    }
+
+    pub fn kind(&self) -> EventKind {
+        match self.hook_event_name.as_deref() {
+            Some("PreToolUse") => EventKind::PreToolUse,
+            Some("PostToolUse") => EventKind::PostToolUse,
+            Some("PostToolUseFailure") => EventKind::PostToolUseFailure,
+            Some("UserPromptSubmit") => EventKind::UserPromptSubmit,
+            Some("SessionStart") => EventKind::SessionStart,
+            Some("ConfigChange") => EventKind::ConfigChange,
+            _ => EventKind::Other,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        self.hook_event_name.as_deref().unwrap_or("")
+    }
+
+    pub fn tool(&self) -> &str {
+        self.tool_name.as_deref().unwrap_or("")
+    }
+
+    /// A string field of `tool_input`, if present and a string.
+    pub fn input_str(&self, key: &str) -> Option<&str> {
+        self.tool_input.as_ref()?.get(key)?.as_str()
+    }
+
+    /// A boolean field of `tool_input` (absent or not a boolean: `false`).
+    pub fn input_bool(&self, key: &str) -> bool {
+        self.tool_input
+            .as_ref()
+            .and_then(|i| i.get(key))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
+/// Which family a tool belongs to. Names are matched exactly, as the client sends them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolKind {
+    /// Runs a shell command in `command`: Bash, PowerShell, Monitor.
+    Shell,
+    Read,
+    /// Write, Edit, MultiEdit (old clients), NotebookEdit.
+    Write,
+    Grep,
+    Glob,
+    Lsp,
+    WebFetch,
+    WebSearch,
+    /// `mcp__<server>__<tool>`, and the MCP resource tools that name a server.
+    Mcp,
+    /// Agent and its old name Task.
+    Agent,
+    Other,
+}
+
+impl ToolKind {
+    pub fn of(name: &str) -> ToolKind {
+        match name {
+            "Bash" | "PowerShell" | "Monitor" => ToolKind::Shell,
+            "Read" => ToolKind::Read,
+            "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => ToolKind::Write,
+            "Grep" => ToolKind::Grep,
+            "Glob" => ToolKind::Glob,
+            "LSP" => ToolKind::Lsp,
+            "WebFetch" => ToolKind::WebFetch,
+            "WebSearch" => ToolKind::WebSearch,
+            "Agent" | "Task" => ToolKind::Agent,
+            "ListMcpResourcesTool" | "ReadMcpResourceTool" | "ReadMcpResourceDirTool" => {
+                ToolKind::Mcp
+            }
+            n if n.starts_with("mcp__") => ToolKind::Mcp,
+            _ => ToolKind::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_and_missing_fields_are_fine() {
+        let e = Event::parse(br#"{"hook_event_name":"PreToolUse","novel":{"x":1}}"#).unwrap();
+        assert_eq!(e.kind(), EventKind::PreToolUse);
+        assert!(e.tool_name.is_none());
+    }
+
+    #[test]
+    fn non_objects_are_refused() {
+        assert!(Event::parse(b"null").is_err());
+        assert!(Event::parse(b"[]").is_err());
+        assert!(Event::parse(b"").is_err());
+        assert!(Event::parse(b"{").is_err());
+    }
+
+    #[test]
+    fn wrong_types_are_an_error_not_a_default() {
+        assert!(Event::parse(br#"{"tool_name":42}"#).is_err());
+    }
+
+    #[test]
+    fn informative_fields_tolerate_drift() {
+        let e = Event::parse(br#"{"hook_event_name":"PostToolUse","duration_ms":"12"}"#).unwrap();
+        assert!(e.duration_ms.is_none());
+    }
+
+    #[test]
+    fn tool_families() {
+        assert_eq!(ToolKind::of("Task"), ToolKind::Agent);
+        assert_eq!(ToolKind::of("Monitor"), ToolKind::Shell);
+        assert_eq!(ToolKind::of("mcp__github__create_issue"), ToolKind::Mcp);
+        assert_eq!(ToolKind::of("bash"), ToolKind::Other);
+        assert_eq!(ToolKind::of("MultiEdit"), ToolKind::Write);
+    }
+}

@@ -1,0 +1,223 @@
+//! `PolicyFile`: one policy file as written, checked for shape but not yet merged.
+//!
+//! First of the three policy stages (`PolicyFile` ─► layers merged ─► compiled `Policy`). Every
+//! field is optional and unknown keys are errors, so a typo is reported rather than silently
+//! ignored: a security team must be able to trust that what they wrote is what runs. The same
+//! schema serves the built-in profiles in `policies/` and every layer.
+
+use crate::classification::{Classification, Profile};
+use crate::decision::Verdict;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// One policy file.
+///
+/// ```toml
+/// profile = "production"          # choose a profile (see the precedence table)
+/// classification = "OFFICIAL"     # the data the project holds
+/// [verdicts]
+/// "deps.new" = "deny"             # a rule id or family prefix, and its decision
+/// ```
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PolicyFile {
+    /// The profile to use: `prototype`, `production` (default) or `ci`.
+    pub profile: Option<Profile>,
+    /// Managed and `--policy` layers only: lower layers may not choose another profile.
+    pub fix_profile: Option<bool>,
+    /// The data classification the project holds. Default `OFFICIAL`; the highest declared wins.
+    pub classification: Option<Classification>,
+    /// What an `ask` becomes where no person can answer (C18): `deny` or `ask`.
+    pub ask_without_person: Option<Verdict>,
+    /// Rule id or family prefix → decision. Lower layers may only make a decision stricter.
+    pub verdicts: Option<BTreeMap<String, Verdict>>,
+    /// Managed and `--policy` layers only: built-in rule ids or prefixes to switch off.
+    pub disable: Option<Vec<String>>,
+    pub files: Option<FilesSection>,
+    pub production: Option<ProductionSection>,
+    pub web: Option<WebSection>,
+    pub mcp: Option<McpSection>,
+    pub git: Option<GitSection>,
+    pub audit: Option<AuditSection>,
+    /// Custom rules.
+    pub rule: Option<Vec<RuleFile>>,
+}
+
+/// `[files]`: paths the controls protect and the roots the project may use.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FilesSection {
+    /// C2: globs of files no tool may read, write or move (`**/private/**`).
+    pub exclude: Option<Vec<String>>,
+    /// C2: whether `.env.example`, `.env.sample`, `.env.template`, `.env.dist` stay readable.
+    /// Any layer may set `false`; only managed and `--policy` layers may set `true`.
+    pub template_exceptions: Option<bool>,
+    /// C4: globs of production paths.
+    pub production: Option<Vec<String>>,
+    /// C17: further paths no tool may write (the guard's own files are always protected).
+    pub protect: Option<Vec<String>>,
+    /// C3, managed and `--policy` only: directories readable besides the project.
+    pub read_roots: Option<Vec<String>>,
+    /// C3, managed and `--policy` only: directories writable besides the project and temp.
+    pub write_roots: Option<Vec<String>>,
+}
+
+/// `[production]`: names that mark a production system (C6), as globs (`*.live.example.gov.uk`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProductionSection {
+    pub identifiers: Option<Vec<String>>,
+}
+
+/// `[web]`, managed and `--policy` only: domains WebFetch and WebSearch may reach (C16).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct WebSection {
+    pub allow_domains: Option<Vec<String>>,
+}
+
+/// `[mcp]`, managed and `--policy` only: approved MCP server names, as globs (C16).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct McpSection {
+    pub approved_servers: Option<Vec<String>>,
+}
+
+/// `[git]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GitSection {
+    /// C7: branch globs that may not be force-pushed or deleted (added to the built-in ones).
+    pub protected_branches: Option<Vec<String>>,
+    /// C10, managed and `--policy` only: the markers a commit message must carry (any one).
+    pub ai_markers: Option<Vec<String>>,
+}
+
+/// `[audit]`, managed and `--policy` only.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AuditSection {
+    /// Where the audit log is written (the `--audit-log` option wins).
+    pub log: Option<String>,
+}
+
+/// `[[rule]]`: a custom rule. Every condition given must hold.
+///
+/// ```toml
+/// [[rule]]
+/// id = "team.no-migrations"
+/// tool = ["Write", "Edit"]
+/// path = "**/migrations/**"
+/// decision = "ask"
+/// reason = "migrations are reviewed by the DBA team; describe the change instead"
+/// control = "PR-06"
+/// ```
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleFile {
+    /// Stable id, reported in decisions and the audit log.
+    pub id: Option<String>,
+    /// Tool names the rule applies to (`"*"` or absent: every tool).
+    pub tool: Option<OneOrMany>,
+    /// A glob the tool's path must match.
+    pub path: Option<String>,
+    /// A regex the written content, prompt or tool input must match.
+    pub content: Option<String>,
+    /// A regex the (normalised) shell command must match.
+    pub command: Option<String>,
+    /// `deny`, `ask`, or (managed and `--policy` only) `allow`.
+    pub decision: Option<Verdict>,
+    /// For the model: what is refused, why, what to do instead.
+    pub reason: Option<String>,
+    /// The guidance control the rule enforces (`PR-06`).
+    pub control: Option<String>,
+    /// The profiles the rule applies in (absent: all).
+    pub profiles: Option<Vec<Profile>>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+impl PolicyFile {
+    /// Parses TOML text; the error carries the line and column of the problem.
+    pub fn parse(text: &str) -> Result<PolicyFile, ParseError> {
+        toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            ParseError {
+                line,
+                column,
+                message: e.message().trim_end_matches('\n').to_string(),
+            }
+        })
+    }
+}
+
+/// A TOML syntax or shape error, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    (line, col)
+}
+
+/// The 1-based line where `needle` first appears as a TOML string (for errors found after
+/// parsing, such as a bad glob), or 1.
+pub fn line_of(text: &str, needle: &str) -> usize {
+    let quoted = [format!("\"{needle}\""), format!("'{needle}'")];
+    text.lines()
+        .position(|l| quoted.iter().any(|q| l.contains(q.as_str())))
+        .or_else(|| text.lines().position(|l| l.contains(needle)))
+        .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_line() {
+        let e = PolicyFile::parse("profile = \"ci\"\n[files]\nexclud = []\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("exclud"), "{}", e.message);
+    }
+
+    #[test]
+    fn bad_values_name_the_choices() {
+        let e = PolicyFile::parse("profile = \"staging\"\n").unwrap_err();
+        assert!(e.message.contains("`staging`"), "{}", e.message);
+        let e = PolicyFile::parse("[verdicts]\n\"deps.new\" = \"block\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn rules_parse() {
+        let p = PolicyFile::parse(
+            "[[rule]]\nid = \"x\"\ntool = \"Bash\"\ncommand = \"terraform\"\ndecision = \"ask\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.rule.unwrap()[0].tool.as_ref().unwrap().to_vec(), ["Bash"]);
+    }
+}

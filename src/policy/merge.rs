@@ -1,0 +1,770 @@
+//! Merging the layers: the one place where precedence is decided.
+//!
+//! | what                                   | built-in | `--policy`, managed | user          | project                  |
+//! |----------------------------------------|----------|---------------------|---------------|--------------------------|
+//! | `profile`                              | default `production` | choose; `fix-profile` locks it | stricter only | stricter, or `prototype` if nothing is fixed |
+//! | `classification`                       | `OFFICIAL` | raise             | raise         | raise                    |
+//! | `[verdicts]`                           | base     | any (a more trusted layer's entry only tightened) | stricter only | stricter only |
+//! | `disable`                              | —        | yes                 | no            | no                       |
+//! | `ask-without-person`                   | profile  | any                 | `deny` only   | `deny` only              |
+//! | `files.exclude`, `production`, `protect`, `production.identifiers`, `git.protected-branches` | base | add | add | add |
+//! | `files.template-exceptions`            | `true`   | any                 | `false` only  | `false` only             |
+//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, `audit.log` | — | yes | no | no |
+//! | `[[rule]]` with `deny`/`ask`           | —        | yes                 | yes           | yes                      |
+//! | `[[rule]]` with `allow`                | —        | yes                 | no            | no                       |
+//!
+//! Layers are applied most trusted first (`--policy` files in reverse order of the command
+//! line, then managed, user, project), so "stricter only" is always measured against what the
+//! more trusted layers already decided. A lower layer that tries to loosen is an error, not a
+//! silent no-op: the author learns that their line has no force, and the guard fails closed
+//! until they fix it.
+
+use super::file::{PolicyFile, line_of};
+use super::layers::{Layer, LayerKind};
+use super::pattern::{PathPatterns, Pattern, anchor, check_glob};
+use super::{Policy, PolicyError, Rule, Source, VerdictEntry, builtin_profile_text};
+use crate::classification::{Classification, Profile};
+use crate::decision::Verdict;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Merges `layers` (most trusted first) over the built-in base and the chosen profile.
+pub fn merge(
+    layers: &[Layer],
+    cli_profile: Option<Profile>,
+    home: Option<&Path>,
+) -> Result<Policy, PolicyError> {
+    let (profile, profile_source) = choose_profile(layers, cli_profile)?;
+    let base = Layer::parse(
+        LayerKind::Builtin,
+        "policies/base.toml".into(),
+        super::BUILTIN_BASE.into(),
+    )?;
+    let prof = Layer::parse(
+        LayerKind::Builtin,
+        format!("policies/{profile}.toml"),
+        builtin_profile_text(profile).into(),
+    )?;
+
+    let mut hasher = Sha256::new();
+    let mut m = Merger::new(home);
+    m.policy.profile = profile;
+    m.policy.profile_source = profile_source;
+    for layer in [&base, &prof].into_iter().chain(layers) {
+        hasher.update(layer.kind.as_str().as_bytes());
+        hasher.update([0]);
+        hasher.update(layer.name.as_bytes());
+        hasher.update([0]);
+        hasher.update(layer.text.as_bytes());
+        hasher.update([0]);
+        m.apply(layer)?;
+        m.policy.layers.push((layer.kind, layer.name.clone()));
+    }
+    m.policy.sha256 = hex(&hasher.finalize());
+    if m.policy.ai_markers.is_empty() {
+        m.policy.ai_markers = vec!["[AI-assisted]".into()];
+    }
+    Ok(m.policy)
+}
+
+/// Chooses the profile. See the table in this module's documentation.
+fn choose_profile(
+    layers: &[Layer],
+    cli_profile: Option<Profile>,
+) -> Result<(Profile, String), PolicyError> {
+    // Fixed: by the command line, or by the most trusted layer that says `fix-profile = true`.
+    let fixed: Option<(Profile, String)> = match cli_profile {
+        Some(p) => Some((p, "hook command's --profile".to_string())),
+        None => layers.iter().find_map(|l| {
+            (l.kind.trusted() && l.file.fix_profile == Some(true))
+                .then(|| {
+                    l.file
+                        .profile
+                        .map(|p| (p, format!("{} layer ({})", l.kind, l.name)))
+                })
+                .flatten()
+        }),
+    };
+    for l in layers {
+        if l.file.fix_profile.is_some() && !l.kind.trusted() {
+            return Err(forbidden(l, "fix-profile"));
+        }
+        if l.file.fix_profile == Some(true) && l.file.profile.is_none() {
+            return Err(invalid(
+                l,
+                "fix-profile",
+                "`fix-profile = true` needs a `profile` in the same file",
+            ));
+        }
+    }
+    if let Some((p, by)) = fixed {
+        for l in layers {
+            if let Some(wanted) = l.file.profile
+                && wanted != p
+            {
+                return Err(PolicyError::ProfileFixed {
+                    file: l.name.clone(),
+                    line: line_of(&l.text, "profile"),
+                    wanted,
+                    fixed: p,
+                    by,
+                });
+            }
+        }
+        return Ok((p, format!("fixed by the {by}")));
+    }
+    let mut chosen = (Profile::Production, "default".to_string());
+    if let Some(l) = layers
+        .iter()
+        .find(|l| l.kind.trusted() && l.file.profile.is_some())
+    {
+        chosen = (
+            l.file.profile.expect("checked"),
+            format!("{} layer ({})", l.kind, l.name),
+        );
+    }
+    for l in layers.iter().filter(|l| !l.kind.trusted()) {
+        let Some(wanted) = l.file.profile else {
+            continue;
+        };
+        if l.kind == LayerKind::Project && wanted == Profile::Prototype {
+            // The one loosening a project may make: its own environment is a prototype.
+            chosen = (wanted, format!("{} layer ({})", l.kind, l.name));
+        } else if wanted >= chosen.0 {
+            chosen = (wanted, format!("{} layer ({})", l.kind, l.name));
+        } else {
+            return Err(PolicyError::Loosen {
+                file: l.name.clone(),
+                line: line_of(&l.text, "profile"),
+                key: "profile".into(),
+                wanted: wanted.to_string(),
+                current: chosen.0.to_string(),
+                by: chosen.1.clone(),
+                layer: l.kind,
+            });
+        }
+    }
+    Ok(chosen)
+}
+
+fn forbidden(l: &Layer, key: &str) -> PolicyError {
+    PolicyError::Forbidden {
+        file: l.name.clone(),
+        line: line_of(&l.text, key.rsplit('.').next().unwrap_or(key)),
+        key: key.to_string(),
+        layer: l.kind,
+    }
+}
+
+fn invalid(l: &Layer, key: &str, message: impl Into<String>) -> PolicyError {
+    PolicyError::Invalid {
+        file: l.name.clone(),
+        line: line_of(&l.text, key.rsplit('.').next().unwrap_or(key)),
+        key: key.to_string(),
+        message: message.into(),
+    }
+}
+
+struct Merger<'h> {
+    policy: Policy,
+    home: Option<&'h Path>,
+    /// Which non-built-in layer set each verdict key, so a later (less trusted) trusted layer
+    /// cannot loosen what a more trusted one decided.
+    verdict_set_by_layer: BTreeMap<String, LayerKind>,
+    classification_set: bool,
+    template_exceptions_set_by: Option<LayerKind>,
+}
+
+impl<'h> Merger<'h> {
+    fn new(home: Option<&'h Path>) -> Merger<'h> {
+        Merger {
+            policy: Policy {
+                profile: Profile::Production,
+                profile_source: String::new(),
+                classification: Classification::Official,
+                classification_source: "default".into(),
+                ask_without_person: Verdict::Deny,
+                verdicts: BTreeMap::new(),
+                floors: BTreeMap::new(),
+                disabled: BTreeMap::new(),
+                excluded: PathPatterns::new(true),
+                template_exceptions: true,
+                production_paths: PathPatterns::new(false),
+                protected: PathPatterns::new(false),
+                read_roots: Vec::new(),
+                write_roots: Vec::new(),
+                production_identifiers: Vec::new(),
+                web_allow: Vec::new(),
+                mcp_approved: Vec::new(),
+                protected_branches: Vec::new(),
+                ai_markers: Vec::new(),
+                audit_log: None,
+                rules: Vec::new(),
+                layers: Vec::new(),
+                sha256: String::new(),
+            },
+            home,
+            verdict_set_by_layer: BTreeMap::new(),
+            classification_set: false,
+            template_exceptions_set_by: None,
+        }
+    }
+
+    fn source(l: &Layer, needle: &str) -> Source {
+        Source {
+            layer: l.kind,
+            file: l.name.clone(),
+            line: if l.kind == LayerKind::Builtin {
+                line_of(&l.text, needle)
+            } else {
+                line_of(&l.text, needle)
+            },
+        }
+    }
+
+    fn apply(&mut self, l: &Layer) -> Result<(), PolicyError> {
+        let f: &PolicyFile = &l.file;
+        let trusted = l.kind.trusted();
+
+        if let Some(c) = f.classification {
+            if !self.classification_set || c > self.policy.classification {
+                self.policy.classification = c.max(if self.classification_set {
+                    self.policy.classification
+                } else {
+                    c
+                });
+                self.policy.classification_source = format!("{} layer ({})", l.kind, l.name);
+            }
+            self.classification_set = true;
+        }
+
+        if let Some(v) = f.ask_without_person {
+            if !matches!(v, Verdict::Ask | Verdict::Deny) {
+                return Err(invalid(l, "ask-without-person", "must be `deny` or `ask`"));
+            }
+            if trusted || v >= self.policy.ask_without_person {
+                self.policy.ask_without_person = v;
+            } else {
+                return Err(PolicyError::Loosen {
+                    file: l.name.clone(),
+                    line: line_of(&l.text, "ask-without-person"),
+                    key: "ask-without-person".into(),
+                    wanted: v.to_string(),
+                    current: self.policy.ask_without_person.to_string(),
+                    by: "profile".into(),
+                    layer: l.kind,
+                });
+            }
+        }
+
+        if let Some(verdicts) = &f.verdicts {
+            for (key, &v) in verdicts {
+                self.apply_verdict(l, key, v)?;
+            }
+        }
+
+        if let Some(disable) = &f.disable {
+            if !trusted {
+                return Err(forbidden(l, "disable"));
+            }
+            for d in disable {
+                self.policy.disabled.insert(d.clone(), Self::source(l, d));
+            }
+        }
+
+        if let Some(files) = &f.files {
+            for g in files.exclude.iter().flatten() {
+                let p = self.pattern(l, "files.exclude", g)?;
+                self.policy.excluded.push(p);
+            }
+            for g in files.production.iter().flatten() {
+                let p = self.pattern(l, "files.production", g)?;
+                self.policy.production_paths.push(p);
+            }
+            for g in files.protect.iter().flatten() {
+                let p = self.pattern(l, "files.protect", g)?;
+                self.policy.protected.push(p);
+            }
+            if let Some(t) = files.template_exceptions {
+                if trusted {
+                    // A more trusted layer's `false` is not undone by a less trusted `true`.
+                    let locked = self
+                        .template_exceptions_set_by
+                        .is_some_and(|k| k != LayerKind::Builtin);
+                    if !(locked && t && !self.policy.template_exceptions) {
+                        self.policy.template_exceptions = t;
+                        self.template_exceptions_set_by = Some(l.kind);
+                    }
+                } else if !t {
+                    self.policy.template_exceptions = false;
+                } else if !self.policy.template_exceptions {
+                    return Err(forbidden(l, "files.template-exceptions"));
+                }
+            }
+            for (key, list, roots) in [
+                ("files.read-roots", &files.read_roots, true),
+                ("files.write-roots", &files.write_roots, false),
+            ] {
+                let Some(list) = list else { continue };
+                if !trusted {
+                    return Err(forbidden(l, key));
+                }
+                for r in list {
+                    let expanded = crate::paths::expand_home(r, self.home);
+                    if !expanded.starts_with('/') {
+                        return Err(invalid(
+                            l,
+                            key,
+                            format!("root `{r}` must be an absolute path (or start with `~/`)"),
+                        ));
+                    }
+                    let path = crate::paths::fold(Path::new(&expanded));
+                    let entry = (path, Self::source(l, r));
+                    if roots {
+                        self.policy.read_roots.push(entry);
+                    } else {
+                        self.policy.write_roots.push(entry);
+                    }
+                }
+            }
+        }
+
+        if let Some(p) = &f.production {
+            for id in p.identifiers.iter().flatten() {
+                self.policy.production_identifiers.push(Pattern {
+                    written: id.clone(),
+                    glob: id.clone(),
+                    source: Self::source(l, id),
+                });
+            }
+        }
+
+        if let Some(w) = &f.web
+            && let Some(list) = &w.allow_domains
+        {
+            if !trusted {
+                return Err(forbidden(l, "web.allow-domains"));
+            }
+            for d in list {
+                if d.contains('/') || d.contains(':') || d.is_empty() {
+                    return Err(invalid(
+                        l,
+                        "web.allow-domains",
+                        format!(
+                            "`{d}` is not a domain: write `example.gov.uk` or `*.example.gov.uk`"
+                        ),
+                    ));
+                }
+                self.policy.web_allow.push(Pattern {
+                    written: d.clone(),
+                    glob: d.clone(),
+                    source: Self::source(l, d),
+                });
+            }
+        }
+
+        if let Some(m) = &f.mcp
+            && let Some(list) = &m.approved_servers
+        {
+            if !trusted {
+                return Err(forbidden(l, "mcp.approved-servers"));
+            }
+            for s in list {
+                self.policy.mcp_approved.push(Pattern {
+                    written: s.clone(),
+                    glob: s.clone(),
+                    source: Self::source(l, s),
+                });
+            }
+        }
+
+        if let Some(g) = &f.git {
+            self.policy
+                .protected_branches
+                .extend(g.protected_branches.iter().flatten().cloned());
+            if let Some(markers) = &g.ai_markers {
+                if !trusted {
+                    return Err(forbidden(l, "git.ai-markers"));
+                }
+                if markers.iter().any(|m| m.trim().is_empty()) {
+                    return Err(invalid(l, "git.ai-markers", "a marker may not be empty"));
+                }
+                if l.kind == LayerKind::Builtin || self.policy.ai_markers.is_empty() {
+                    self.policy.ai_markers = markers.clone();
+                } else {
+                    self.policy.ai_markers.extend(markers.iter().cloned());
+                }
+            }
+        }
+
+        if let Some(a) = &f.audit
+            && let Some(log) = &a.log
+        {
+            if !trusted {
+                return Err(forbidden(l, "audit.log"));
+            }
+            if self.policy.audit_log.is_none() {
+                let expanded = crate::paths::expand_home(log, self.home);
+                if !expanded.starts_with('/') {
+                    return Err(invalid(l, "audit.log", "must be an absolute path"));
+                }
+                self.policy.audit_log = Some(PathBuf::from(expanded));
+            }
+        }
+
+        for (i, r) in f.rule.iter().flatten().enumerate() {
+            let rule = self.rule(l, i, r)?;
+            self.policy.rules.push(rule);
+        }
+        Ok(())
+    }
+
+    fn apply_verdict(&mut self, l: &Layer, key: &str, v: Verdict) -> Result<(), PolicyError> {
+        if key.is_empty()
+            || !key
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return Err(invalid(
+                l,
+                key,
+                "a rule id is dotted words of letters, digits and `-` (`files.excluded`)",
+            ));
+        }
+        let source = Self::source(l, key);
+        let current = self.policy.lookup(key);
+        let (cur_verdict, cur_by) = match &current {
+            super::Lookup::Verdict {
+                verdict, source, ..
+            } => (*verdict, source.to_string()),
+            super::Lookup::Disabled(s) => (Verdict::Defer, format!("`disable` in the {s}")),
+        };
+        let has_entry = self
+            .policy
+            .verdicts
+            .keys()
+            .any(|k| super::is_prefix_of_rule(k, key));
+        let set_by_trusted_layer = self.verdict_set_by_layer.get(key).copied();
+        if l.kind.trusted()
+            && (l.kind == LayerKind::Builtin
+                || set_by_trusted_layer.is_none_or(|k| k == l.kind)
+                || v >= cur_verdict)
+        {
+            if l.kind != LayerKind::Builtin {
+                // A trusted layer's entry for a family replaces the built-in entries beneath it.
+                let beneath: Vec<String> = self
+                    .policy
+                    .verdicts
+                    .keys()
+                    .filter(|k| *k != key && super::is_prefix_of_rule(key, k))
+                    .filter(|k| !self.verdict_set_by_layer.contains_key(*k))
+                    .cloned()
+                    .collect();
+                for k in beneath {
+                    self.policy.verdicts.remove(&k);
+                }
+                self.verdict_set_by_layer.insert(key.to_string(), l.kind);
+            }
+            self.policy
+                .verdicts
+                .insert(key.to_string(), VerdictEntry { verdict: v, source });
+            return Ok(());
+        }
+        if has_entry && v < cur_verdict {
+            return Err(PolicyError::Loosen {
+                file: l.name.clone(),
+                line: source.line,
+                key: key.to_string(),
+                wanted: v.to_string(),
+                current: cur_verdict.to_string(),
+                by: cur_by,
+                layer: l.kind,
+            });
+        }
+        // Lower layers set floors: they raise every rule under the key, never lower one.
+        let e = self
+            .policy
+            .floors
+            .entry(key.to_string())
+            .or_insert(VerdictEntry {
+                verdict: v,
+                source: source.clone(),
+            });
+        if v > e.verdict {
+            *e = VerdictEntry { verdict: v, source };
+        }
+        Ok(())
+    }
+
+    fn pattern(&self, l: &Layer, key: &str, written: &str) -> Result<Pattern, PolicyError> {
+        let glob = anchor(written, self.home);
+        check_glob(&glob).map_err(|e| invalid(l, key, format!("glob `{written}`: {e}")))?;
+        Ok(Pattern {
+            written: written.to_string(),
+            glob,
+            source: Self::source(l, written),
+        })
+    }
+
+    fn rule(&self, l: &Layer, i: usize, r: &super::file::RuleFile) -> Result<Rule, PolicyError> {
+        let at = |msg: String| PolicyError::Invalid {
+            file: l.name.clone(),
+            line: r
+                .id
+                .as_deref()
+                .map_or_else(|| nth_rule_line(&l.text, i), |id| line_of(&l.text, id)),
+            key: format!("rule[{i}]"),
+            message: msg,
+        };
+        let id =
+            r.id.clone()
+                .ok_or_else(|| at("a rule needs an `id`".into()))?;
+        let decision = r.decision.ok_or_else(|| {
+            at(format!(
+                "rule `{id}` needs a `decision` (`deny`, `ask` or `allow`)"
+            ))
+        })?;
+        if decision == Verdict::Allow && !l.kind.trusted() {
+            return Err(forbidden(l, &format!("rule `{id}` decision = \"allow\"")));
+        }
+        if decision == Verdict::Defer {
+            return Err(at(format!(
+                "rule `{id}`: `defer` is the absence of a decision; use `deny`, `ask` or `allow`"
+            )));
+        }
+        let path = match &r.path {
+            Some(g) => {
+                let glob = anchor(g, self.home);
+                check_glob(&glob).map_err(|e| at(format!("rule `{id}`: glob `{g}`: {e}")))?;
+                let mut set = PathPatterns::new(false);
+                set.push(Pattern {
+                    written: g.clone(),
+                    glob,
+                    source: Self::source(l, g),
+                });
+                Some(set)
+            }
+            None => None,
+        };
+        let regex =
+            |field: &str, src: &Option<String>| -> Result<Option<regex::Regex>, PolicyError> {
+                src.as_deref()
+                    .map(|s| {
+                        regex::RegexBuilder::new(s)
+                            .size_limit(1 << 20)
+                            .dfa_size_limit(1 << 20)
+                            .build()
+                            .map_err(|e| at(format!("rule `{id}`: {field} regex `{s}`: {e}")))
+                    })
+                    .transpose()
+            };
+        Ok(Rule {
+            tools: r
+                .tool
+                .as_ref()
+                .map(|t| t.to_vec())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|t| t != "*")
+                .collect(),
+            path,
+            content: regex("content", &r.content)?,
+            command: regex("command", &r.command)?,
+            decision,
+            reason: r
+                .reason
+                .clone()
+                .unwrap_or_else(|| format!("refused by the policy rule `{id}` in {}", l.name)),
+            control: r.control.clone().unwrap_or_else(|| "policy".into()),
+            profiles: r.profiles.clone().unwrap_or_default(),
+            source: Source {
+                layer: l.kind,
+                file: l.name.clone(),
+                line: line_of(&l.text, &id),
+            },
+            id,
+        })
+    }
+}
+
+fn nth_rule_line(text: &str, i: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[rule]]")
+        .nth(i)
+        .map_or(1, |(n, _)| n + 1)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Lookup;
+
+    fn layer(kind: LayerKind, text: &str) -> Layer {
+        Layer::parse(kind, format!("{kind}.toml"), text.to_string()).unwrap()
+    }
+
+    fn verdict(p: &Policy, rule: &str) -> Verdict {
+        match p.lookup(rule) {
+            Lookup::Verdict { verdict, .. } => verdict,
+            Lookup::Disabled(_) => Verdict::Defer,
+        }
+    }
+
+    #[test]
+    fn default_is_production_official() {
+        let p = merge(&[], None, None).unwrap();
+        assert_eq!(p.profile, Profile::Production);
+        assert_eq!(p.classification, Classification::Official);
+        assert_eq!(verdict(&p, "shell.privileged.sudo"), Verdict::Deny);
+        assert_eq!(verdict(&p, "deps.new"), Verdict::Ask);
+        assert_eq!(verdict(&p, "no.such.rule"), Verdict::Deny);
+    }
+
+    #[test]
+    fn project_may_choose_prototype_unless_fixed() {
+        let proj = layer(LayerKind::Project, "profile = \"prototype\"\n");
+        assert_eq!(
+            merge(&[proj.clone()], None, None).unwrap().profile,
+            Profile::Prototype
+        );
+        let managed = layer(
+            LayerKind::Managed,
+            "profile = \"production\"\nfix-profile = true\n",
+        );
+        let e = merge(&[managed, proj.clone()], None, None).unwrap_err();
+        assert!(matches!(e, PolicyError::ProfileFixed { .. }), "{e}");
+        let e = merge(&[proj], Some(Profile::Ci), None).unwrap_err();
+        assert!(e.to_string().contains("--profile"), "{e}");
+    }
+
+    #[test]
+    fn user_may_only_tighten_the_profile() {
+        let user = layer(LayerKind::User, "profile = \"prototype\"\n");
+        assert!(matches!(
+            merge(&[user], None, None),
+            Err(PolicyError::Loosen { .. })
+        ));
+        let user = layer(LayerKind::User, "profile = \"ci\"\n");
+        assert_eq!(merge(&[user], None, None).unwrap().profile, Profile::Ci);
+    }
+
+    #[test]
+    fn lower_layers_only_tighten_verdicts() {
+        let proj = layer(LayerKind::Project, "[verdicts]\n\"deps.new\" = \"defer\"\n");
+        let e = merge(&[proj], None, None).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`deps.new` = `defer` would loosen `ask`"),
+            "{e}"
+        );
+        let proj = layer(LayerKind::Project, "[verdicts]\n\"deps\" = \"deny\"\n");
+        let p = merge(&[proj], None, None).unwrap();
+        assert_eq!(verdict(&p, "deps.new"), Verdict::Deny);
+        assert_eq!(verdict(&p, "depsx"), Verdict::Deny);
+    }
+
+    #[test]
+    fn trusted_layers_may_loosen_and_disable() {
+        let managed = layer(
+            LayerKind::Managed,
+            "disable = []\n[verdicts]\n\"deps.new\" = \"defer\"\n\"git\" = \"ask\"\n",
+        );
+        let p = merge(&[managed], None, None).unwrap();
+        assert_eq!(verdict(&p, "deps.new"), Verdict::Defer);
+        assert_eq!(verdict(&p, "git.force-push-protected"), Verdict::Ask);
+        let managed = layer(LayerKind::Managed, "disable = [\"prohibited\"]\n");
+        let p = merge(&[managed], None, None).unwrap();
+        assert!(matches!(
+            p.lookup("prohibited.area.crypto"),
+            Lookup::Disabled(_)
+        ));
+        let proj = layer(LayerKind::Project, "disable = [\"prohibited\"]\n");
+        assert!(matches!(
+            merge(&[proj], None, None),
+            Err(PolicyError::Forbidden { .. })
+        ));
+    }
+
+    #[test]
+    fn a_less_trusted_trusted_layer_cannot_undo_a_more_trusted_one() {
+        let cli = layer(
+            LayerKind::CommandLine,
+            "[verdicts]\n\"deps.new\" = \"deny\"\n",
+        );
+        let managed = layer(LayerKind::Managed, "[verdicts]\n\"deps.new\" = \"defer\"\n");
+        assert!(matches!(
+            merge(&[cli, managed], None, None),
+            Err(PolicyError::Loosen { .. })
+        ));
+    }
+
+    #[test]
+    fn trusted_only_keys() {
+        for text in [
+            "[files]\nread-roots = [\"/opt\"]\n",
+            "[web]\nallow-domains = [\"docs.rs\"]\n",
+            "[mcp]\napproved-servers = [\"github\"]\n",
+            "[git]\nai-markers = [\"AI\"]\n",
+            "[audit]\nlog = \"/tmp/x\"\n",
+            "fix-profile = true\nprofile = \"ci\"\n",
+            "[[rule]]\nid = \"a\"\ndecision = \"allow\"\n",
+        ] {
+            let e = merge(&[layer(LayerKind::Project, text)], None, None).unwrap_err();
+            assert!(matches!(e, PolicyError::Forbidden { .. }), "{text}: {e}");
+            merge(&[layer(LayerKind::Managed, text)], None, None).unwrap();
+        }
+    }
+
+    #[test]
+    fn classification_only_rises() {
+        let managed = layer(
+            LayerKind::Managed,
+            "classification = \"OFFICIAL-SENSITIVE\"\n",
+        );
+        let proj = layer(LayerKind::Project, "classification = \"OFFICIAL\"\n");
+        let p = merge(&[managed, proj], None, None).unwrap();
+        assert_eq!(p.classification, Classification::OfficialSensitive);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let proj = layer(
+            LayerKind::Project,
+            "# comment\n[[rule]]\nid = \"bad\"\ndecision = \"deny\"\npath = \"[a-\"\n",
+        );
+        let e = merge(&[proj], None, None).unwrap_err().to_string();
+        assert!(
+            e.starts_with("project.toml:3: rule[0]: rule `bad`: glob `[a-`"),
+            "{e}"
+        );
+        let proj = layer(
+            LayerKind::Project,
+            "[[rule]]\nid = \"r\"\ndecision = \"deny\"\ncommand = \"(\"\n",
+        );
+        let e = merge(&[proj], None, None).unwrap_err().to_string();
+        assert!(e.contains("command regex `(`"), "{e}");
+    }
+
+    #[test]
+    fn every_builtin_rule_family_has_a_decision_in_every_profile() {
+        let keys = |p: Profile| {
+            let f = PolicyFile::parse(builtin_profile_text(p)).unwrap();
+            f.verdicts.unwrap().into_keys().collect::<Vec<_>>()
+        };
+        let prod = keys(Profile::Production);
+        for p in Profile::ALL {
+            assert_eq!(keys(p), prod, "{p} lists the same rules as production");
+        }
+    }
+}

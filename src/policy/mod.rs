@@ -1,0 +1,241 @@
+//! Policy: the built-in profiles and the layers, merged into one immutable [`Policy`].
+//!
+//! Stages, as in ruff's settings: [`file::PolicyFile`] (serde, every field optional, unknown
+//! keys refused) ─► [`layers::Layer`] (where it came from and how far it is trusted) ─►
+//! [`merge`] ─► [`Policy`] (what the controls consult, with the provenance of every entry).
+
+pub mod file;
+pub mod layers;
+mod merge;
+pub mod pattern;
+
+pub use layers::{Layer, LayerKind, Locations};
+pub use merge::merge;
+pub use pattern::{PathPatterns, Pattern};
+
+use crate::classification::{Classification, Profile};
+use crate::decision::Verdict;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The built-in base and profiles, compiled into the binary.
+pub const BUILTIN_BASE: &str = include_str!("../../policies/base.toml");
+pub const BUILTIN_PROTOTYPE: &str = include_str!("../../policies/prototype.toml");
+pub const BUILTIN_PRODUCTION: &str = include_str!("../../policies/production.toml");
+pub const BUILTIN_CI: &str = include_str!("../../policies/ci.toml");
+
+pub fn builtin_profile_text(p: Profile) -> &'static str {
+    match p {
+        Profile::Prototype => BUILTIN_PROTOTYPE,
+        Profile::Production => BUILTIN_PRODUCTION,
+        Profile::Ci => BUILTIN_CI,
+    }
+}
+
+/// Where an entry of the merged policy was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub layer: LayerKind,
+    pub file: String,
+    pub line: usize,
+}
+
+impl Source {
+    pub fn builtin(file: &str) -> Source {
+        Source {
+            layer: LayerKind::Builtin,
+            file: file.to_string(),
+            line: 0,
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "{} layer, {}:{}", self.layer, self.file, self.line)
+        } else {
+            write!(f, "{} layer, {}", self.layer, self.file)
+        }
+    }
+}
+
+/// Why a policy could not be loaded. Each message starts with the file and line, names the
+/// key, and says what to do.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    #[error("{file}: {message}")]
+    Read { file: String, message: String },
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: managed policy not trusted: {message}")]
+    ManagedNotTrusted { file: String, message: String },
+    #[error(
+        "{file}:{line}: `{key}` may only be set by a managed or --policy layer, not the {layer} layer"
+    )]
+    Forbidden {
+        file: String,
+        line: usize,
+        key: String,
+        layer: LayerKind,
+    },
+    #[error(
+        "{file}:{line}: `{key}` = `{wanted}` would loosen `{current}` set by the {by}; the {layer} layer may only make decisions stricter"
+    )]
+    Loosen {
+        file: String,
+        line: usize,
+        key: String,
+        wanted: String,
+        current: String,
+        by: String,
+        layer: LayerKind,
+    },
+    #[error(
+        "{file}:{line}: `profile` = `{wanted}`: the profile is fixed to `{fixed}` by the {by}; remove `profile` from this file"
+    )]
+    ProfileFixed {
+        file: String,
+        line: usize,
+        wanted: Profile,
+        fixed: Profile,
+        by: String,
+    },
+    #[error("{file}:{line}: {key}: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        key: String,
+        message: String,
+    },
+}
+
+/// A custom rule, compiled.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    /// Empty: every tool.
+    pub tools: Vec<String>,
+    pub path: Option<PathPatterns>,
+    pub content: Option<Regex>,
+    pub command: Option<Regex>,
+    pub decision: Verdict,
+    pub reason: String,
+    pub control: String,
+    /// Empty: every profile.
+    pub profiles: Vec<Profile>,
+    pub source: Source,
+}
+
+/// A decision table entry: the verdict for a rule id or family, and who set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictEntry {
+    pub verdict: Verdict,
+    pub source: Source,
+}
+
+/// The merged, immutable policy the controls consult.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub profile: Profile,
+    /// Which layer chose the profile, and whether it was fixed.
+    pub profile_source: String,
+    pub classification: Classification,
+    pub classification_source: String,
+    /// What `ask` becomes where nobody can answer (C18).
+    pub ask_without_person: Verdict,
+    /// Rule id or family prefix → decision, looked up by longest dotted prefix.
+    pub verdicts: BTreeMap<String, VerdictEntry>,
+    /// Floors set by lower-trust layers: every rule under the prefix is at least this strict.
+    pub floors: BTreeMap<String, VerdictEntry>,
+    /// Rule prefixes switched off by a trusted layer.
+    pub disabled: BTreeMap<String, Source>,
+    pub excluded: PathPatterns,
+    pub template_exceptions: bool,
+    pub production_paths: PathPatterns,
+    pub protected: PathPatterns,
+    pub read_roots: Vec<(PathBuf, Source)>,
+    pub write_roots: Vec<(PathBuf, Source)>,
+    /// Globs of production identifiers, added to the built-in token rule.
+    pub production_identifiers: Vec<Pattern>,
+    pub web_allow: Vec<Pattern>,
+    pub mcp_approved: Vec<Pattern>,
+    pub protected_branches: Vec<String>,
+    pub ai_markers: Vec<String>,
+    pub audit_log: Option<PathBuf>,
+    pub rules: Vec<Rule>,
+    /// The layers, most trusted first, for `policy check` and `explain`.
+    pub layers: Vec<(LayerKind, String)>,
+    /// SHA-256 over every layer's name and text: which policy decided, for the audit log.
+    pub sha256: String,
+}
+
+/// How a rule id came to its verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Disabled(Source),
+    Verdict {
+        verdict: Verdict,
+        /// The table key that decided (`shell.privileged` for `shell.privileged.sudo`).
+        key: String,
+        source: Source,
+    },
+}
+
+impl Policy {
+    /// The verdict for a rule id: the longest matching prefix of the decision table, raised by
+    /// any floor a lower layer set. A rule with no entry at all is denied: a rule id nobody
+    /// gave a decision to is a bug, and a bug must not let a call through.
+    pub fn lookup(&self, rule: &str) -> Lookup {
+        if let Some((_, src)) = self
+            .disabled
+            .iter()
+            .find(|(k, _)| is_prefix_of_rule(k, rule))
+        {
+            return Lookup::Disabled(src.clone());
+        }
+        let mut best: Option<(&String, &VerdictEntry)> = None;
+        for (k, e) in &self.verdicts {
+            if is_prefix_of_rule(k, rule) && best.is_none_or(|(bk, _)| k.len() > bk.len()) {
+                best = Some((k, e));
+            }
+        }
+        let (mut verdict, mut key, mut source) = match best {
+            Some((k, e)) => (e.verdict, k.clone(), e.source.clone()),
+            None => (
+                Verdict::Deny,
+                rule.to_string(),
+                Source::builtin("(no decision configured: denied)"),
+            ),
+        };
+        for (k, e) in &self.floors {
+            if is_prefix_of_rule(k, rule) && e.verdict > verdict {
+                verdict = e.verdict;
+                key = k.clone();
+                source = e.source.clone();
+            }
+        }
+        Lookup::Verdict {
+            verdict,
+            key,
+            source,
+        }
+    }
+
+    /// Loads the layers at `loc` and merges them with the built-in policy.
+    pub fn load(loc: &Locations, cli_profile: Option<Profile>) -> Result<Policy, PolicyError> {
+        let layers = loc.load()?;
+        merge(&layers, cli_profile, loc.home.as_deref())
+    }
+}
+
+/// `a.b` is a prefix of the rule `a.b` and `a.b.c`, not of `a.bc`.
+pub fn is_prefix_of_rule(prefix: &str, rule: &str) -> bool {
+    rule == prefix || (rule.starts_with(prefix) && rule.as_bytes().get(prefix.len()) == Some(&b'.'))
+}
