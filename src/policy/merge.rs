@@ -134,15 +134,15 @@ fn choose_profile(
         } else if wanted >= chosen.0 {
             chosen = (wanted, format!("{} layer ({})", l.kind, l.name));
         } else {
-            return Err(PolicyError::Loosen {
-                file: l.name.clone(),
-                line: line_of(&l.text, "profile"),
-                key: "profile".into(),
-                wanted: wanted.to_string(),
-                current: chosen.0.to_string(),
-                by: chosen.1.clone(),
-                layer: l.kind,
-            });
+            return Err(PolicyError::loosen(
+                &l.name,
+                line_of(&l.text, "profile"),
+                "profile",
+                wanted.to_string(),
+                chosen.0.to_string(),
+                &chosen.1,
+                l.kind,
+            ));
         }
     }
     Ok(chosen)
@@ -215,11 +215,7 @@ impl<'h> Merger<'h> {
         Source {
             layer: l.kind,
             file: l.name.clone(),
-            line: if l.kind == LayerKind::Builtin {
-                line_of(&l.text, needle)
-            } else {
-                line_of(&l.text, needle)
-            },
+            line: line_of(&l.text, needle),
         }
     }
 
@@ -246,15 +242,15 @@ impl<'h> Merger<'h> {
             if trusted || v >= self.policy.ask_without_person {
                 self.policy.ask_without_person = v;
             } else {
-                return Err(PolicyError::Loosen {
-                    file: l.name.clone(),
-                    line: line_of(&l.text, "ask-without-person"),
-                    key: "ask-without-person".into(),
-                    wanted: v.to_string(),
-                    current: self.policy.ask_without_person.to_string(),
-                    by: "profile".into(),
-                    layer: l.kind,
-                });
+                return Err(PolicyError::loosen(
+                    &l.name,
+                    line_of(&l.text, "ask-without-person"),
+                    "ask-without-person",
+                    v.to_string(),
+                    self.policy.ask_without_person.to_string(),
+                    "profile",
+                    l.kind,
+                ));
             }
         }
 
@@ -472,15 +468,15 @@ impl<'h> Merger<'h> {
             return Ok(());
         }
         if has_entry && v < cur_verdict {
-            return Err(PolicyError::Loosen {
-                file: l.name.clone(),
-                line: source.line,
-                key: key.to_string(),
-                wanted: v.to_string(),
-                current: cur_verdict.to_string(),
-                by: cur_by,
-                layer: l.kind,
-            });
+            return Err(PolicyError::loosen(
+                &l.name,
+                source.line,
+                key,
+                v.to_string(),
+                cur_verdict.to_string(),
+                &cur_by,
+                l.kind,
+            ));
         }
         // Lower layers set floors: they raise every rule under the key, never lower one.
         let e = self
@@ -635,7 +631,9 @@ mod tests {
     fn project_may_choose_prototype_unless_fixed() {
         let proj = layer(LayerKind::Project, "profile = \"prototype\"\n");
         assert_eq!(
-            merge(&[proj.clone()], None, None).unwrap().profile,
+            merge(std::slice::from_ref(&proj), None, None)
+                .unwrap()
+                .profile,
             Profile::Prototype
         );
         let managed = layer(

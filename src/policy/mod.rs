@@ -85,17 +85,11 @@ pub enum PolicyError {
         key: String,
         layer: LayerKind,
     },
-    #[error(
-        "{file}:{line}: `{key}` = `{wanted}` would loosen `{current}` set by the {by}; the {layer} layer may only make decisions stricter"
-    )]
+    #[error("{file}:{line}: {message}")]
     Loosen {
         file: String,
         line: usize,
-        key: String,
-        wanted: String,
-        current: String,
-        by: String,
-        layer: LayerKind,
+        message: String,
     },
     #[error(
         "{file}:{line}: `profile` = `{wanted}`: the profile is fixed to `{fixed}` by the {by}; remove `profile` from this file"
@@ -114,6 +108,27 @@ pub enum PolicyError {
         key: String,
         message: String,
     },
+}
+
+impl PolicyError {
+    /// A lower layer tried to make `key` less strict than a more trusted layer made it.
+    pub fn loosen(
+        file: &str,
+        line: usize,
+        key: &str,
+        wanted: impl std::fmt::Display,
+        current: impl std::fmt::Display,
+        by: &str,
+        layer: LayerKind,
+    ) -> PolicyError {
+        PolicyError::Loosen {
+            file: file.to_string(),
+            line,
+            message: format!(
+                "`{key}` = `{wanted}` would loosen `{current}` set by the {by}; the {layer} layer may only make decisions stricter"
+            ),
+        }
+    }
 }
 
 /// A custom rule, compiled.
