@@ -88,3 +88,146 @@ impl Finding {
         }
     }
 }
+
+/// A finding with the verdict the policy gave it and where that verdict was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    pub finding: Finding,
+    pub verdict: Verdict,
+    /// The guidance control (a custom rule's own, or the finding's).
+    pub control: String,
+    /// The decision-table key or custom rule id that gave the verdict.
+    pub key: String,
+    /// The layer and file that gave it.
+    pub source: String,
+}
+
+/// The answer for one event, with the trail that led to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// The winning rule, when any rule fired.
+    pub rule: Option<String>,
+    pub control: Option<String>,
+    /// For the model (deny) or the person (ask): what, why, what instead.
+    pub reason: String,
+    pub subject: Option<String>,
+    /// Every finding, judged, most severe first; disabled ones are left out.
+    pub trail: Vec<Judged>,
+    /// C18 turned an `ask` into this decision because nobody can answer.
+    pub converted_from_ask: bool,
+}
+
+impl Decision {
+    /// No rule fired.
+    pub fn defer() -> Decision {
+        Decision {
+            verdict: Verdict::Defer,
+            rule: None,
+            control: None,
+            reason: String::new(),
+            subject: None,
+            trail: Vec::new(),
+            converted_from_ask: false,
+        }
+    }
+
+    /// A refusal that no rule produced: unusable input, a policy that does not load, an audit
+    /// record that cannot be written, a panic. Failure is a decision, and it is deny.
+    pub fn failure(rule: &str, reason: String) -> Decision {
+        Decision {
+            verdict: Verdict::Deny,
+            rule: Some(rule.to_string()),
+            control: Some("PR-06".to_string()),
+            reason,
+            subject: None,
+            trail: Vec::new(),
+            converted_from_ask: false,
+        }
+    }
+}
+
+/// Why nobody can answer a prompt, if that is so (C18).
+pub fn nobody_to_ask(
+    profile: crate::classification::Profile,
+    permission_mode: Option<&str>,
+    headless: bool,
+) -> Option<&'static str> {
+    if profile == crate::classification::Profile::Ci {
+        Some("the ci profile runs without a person")
+    } else if permission_mode == Some("dontAsk") {
+        Some("the permission mode is dontAsk")
+    } else if headless {
+        Some("this is a headless run (CLAUDE_CODE_ENTRYPOINT sdk-*)")
+    } else {
+        None
+    }
+}
+
+/// Judges built-in findings against the policy, adds custom rule verdicts, and picks the most
+/// severe. Ties go to the first finding (controls report in CONTROLS.md order).
+pub fn decide(
+    findings: Vec<Finding>,
+    custom: Vec<Judged>,
+    policy: &crate::policy::Policy,
+    nobody: Option<&str>,
+) -> Decision {
+    use crate::policy::Lookup;
+    let mut trail: Vec<Judged> = findings
+        .into_iter()
+        .filter_map(|f| match policy.lookup(&f.rule) {
+            Lookup::Disabled(_) => None,
+            Lookup::Verdict {
+                verdict,
+                key,
+                source,
+            } => Some(Judged {
+                control: f.control.to_string(),
+                finding: f,
+                verdict,
+                key,
+                source: source.to_string(),
+            }),
+        })
+        .chain(custom)
+        .collect();
+    // Stable sort: most severe first, report order kept within a verdict.
+    trail.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    let Some(top) = trail.first().filter(|j| j.verdict > Verdict::Defer) else {
+        return Decision {
+            trail,
+            ..Decision::defer()
+        };
+    };
+    let mut verdict = top.verdict;
+    let same: Vec<&Judged> = trail.iter().filter(|j| j.verdict == verdict).collect();
+    let mut reason = same[0].finding.reason.clone();
+    if same.len() > 1 {
+        let others: Vec<String> = same[1..]
+            .iter()
+            .take(3)
+            .map(|j| format!("`{}`", j.finding.rule))
+            .collect();
+        reason.push_str(&format!(" Also: {}.", others.join(", ")));
+    }
+    let mut converted = false;
+    if verdict == Verdict::Ask
+        && policy.ask_without_person == Verdict::Deny
+        && let Some(why) = nobody
+    {
+        verdict = Verdict::Deny;
+        converted = true;
+        reason.push_str(&format!(
+            " This would need a person's approval, but {why}, so hookguard refuses instead of asking (C18)."
+        ));
+    }
+    Decision {
+        verdict,
+        rule: Some(top.finding.rule.clone()),
+        control: Some(top.control.clone()),
+        reason,
+        subject: Some(top.finding.subject.clone()),
+        converted_from_ask: converted,
+        trail,
+    }
+}

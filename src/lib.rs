@@ -3,6 +3,9 @@
 
 pub mod classification;
 pub mod decision;
+pub mod digest;
 pub mod event;
 pub mod paths;
 pub mod policy;
+pub mod controls;
+pub mod audit;

@@ -61,7 +61,7 @@ pub fn merge(
         m.apply(layer)?;
         m.policy.layers.push((layer.kind, layer.name.clone()));
     }
-    m.policy.sha256 = hex(&hasher.finalize());
+    m.policy.sha256 = crate::digest::hex(&hasher.finalize());
     if m.policy.ai_markers.is_empty() {
         m.policy.ai_markers = vec!["[AI-assisted]".into()];
     }
@@ -590,15 +590,6 @@ fn nth_rule_line(text: &str, i: usize) -> usize {
         .filter(|(_, l)| l.trim() == "[[rule]]")
         .nth(i)
         .map_or(1, |(n, _)| n + 1)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 #[cfg(test)]

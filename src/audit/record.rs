@@ -1,0 +1,68 @@
+//! One audit record. Field order is fixed (it is the struct's order), which keeps the hashed
+//! bytes stable and the log readable by eye.
+
+use serde::Serialize;
+
+/// What entered the model's context through a read: never the content itself.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ContextFile {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Record {
+    pub ts: String,
+    pub event: String,
+    pub session_id: Option<String>,
+    pub prompt_id: Option<String>,
+    pub tool_use_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub agent_type: Option<String>,
+    pub tool: Option<String>,
+    /// `deny`, `ask`, `allow`, `defer`, `block` or `pass`.
+    pub decision: String,
+    pub rule: Option<String>,
+    pub control: Option<String>,
+    pub reason: Option<String>,
+    /// Every rule that fired, as `rule=verdict`, most severe first.
+    pub findings: Vec<String>,
+    pub converted_from_ask: bool,
+    pub profile: Option<String>,
+    pub classification: Option<String>,
+    pub permission_mode: Option<String>,
+    pub cwd: Option<String>,
+    pub project: Option<String>,
+    pub user: Option<String>,
+    pub host: Option<String>,
+    /// The path, or the command with secrets redacted, cut to a bounded length.
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_file: Option<ContextFile>,
+    pub input_sha256: Option<String>,
+    pub policy_sha256: Option<String>,
+    pub hookguard: &'static str,
+    /// Filled in by `append`.
+    pub prev_hash: String,
+}
+
+/// Longest subject kept in a record; the rest is replaced by a marker with the byte count.
+pub const MAX_SUBJECT: usize = 2048;
+
+/// Cuts a subject to [`MAX_SUBJECT`] bytes on a character boundary.
+pub fn bounded(s: &str) -> String {
+    if s.len() <= MAX_SUBJECT {
+        return s.to_string();
+    }
+    let mut end = MAX_SUBJECT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…[{} more bytes]", &s[..end], s.len() - end)
+}

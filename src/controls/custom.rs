@@ -1,0 +1,104 @@
+//! Custom rules from policy files: a tool (or all), a path glob, a regex on content or on the
+//! (normalised) shell command, with their own decision, reason and control id.
+
+use super::Context;
+use crate::decision::{Finding, Judged};
+use crate::event::{Event, ToolKind};
+use crate::paths::glob_text;
+use crate::policy::{Policy, Rule};
+
+/// What a custom rule can look at in one event.
+#[derive(Debug, Default)]
+pub struct Subject<'a> {
+    pub tool: &'a str,
+    /// Normalised paths (both forms) the call touches.
+    pub paths: Vec<String>,
+    /// Written content, the prompt, or the tool input as JSON.
+    pub content: Option<String>,
+    /// The shell command, one normalised command per line.
+    pub command: Option<String>,
+}
+
+impl<'a> Subject<'a> {
+    /// The subject of a PreToolUse event.
+    pub fn of_tool(ev: &'a Event, ctx: &Context) -> Subject<'a> {
+        let tool = ev.tool();
+        let kind = ToolKind::of(tool);
+        let mut paths = Vec::new();
+        let mut raws = super::path_fields(ev);
+        if matches!(kind, ToolKind::Grep | ToolKind::Glob) && raws.is_empty() {
+            raws.push("");
+        }
+        for raw in raws {
+            let p = if raw.is_empty() {
+                ctx.path(&ctx.cwd.to_string_lossy())
+            } else {
+                ctx.path(raw)
+            };
+            for f in p.forms() {
+                paths.push(glob_text(f));
+            }
+        }
+        let content = match kind {
+            ToolKind::Write => Some(super::written_text(ev)),
+            ToolKind::Shell => ev.input_str("command").map(str::to_string),
+            _ => ev.tool_input.as_ref().map(|v| v.to_string()),
+        };
+        let command = match kind {
+            ToolKind::Shell => ev.input_str("command").map(str::to_string),
+            _ => None,
+        };
+        Subject {
+            tool,
+            paths,
+            content,
+            command,
+        }
+    }
+}
+
+fn matches(rule: &Rule, s: &Subject, policy: &Policy) -> bool {
+    if !rule.profiles.is_empty() && !rule.profiles.contains(&policy.profile) {
+        return false;
+    }
+    if !rule.tools.is_empty() && !rule.tools.iter().any(|t| t == s.tool) {
+        return false;
+    }
+    if let Some(set) = &rule.path
+        && !s.paths.iter().any(|p| !set.matches(p).is_empty())
+    {
+        return false;
+    }
+    if let Some(re) = &rule.content
+        && !s.content.as_deref().is_some_and(|c| re.is_match(c))
+    {
+        return false;
+    }
+    if let Some(re) = &rule.command
+        && !s.command.as_deref().is_some_and(|c| re.is_match(c))
+    {
+        return false;
+    }
+    true
+}
+
+/// The custom rules that match, each with its own decision.
+pub fn check(s: &Subject, policy: &Policy) -> Vec<Judged> {
+    policy
+        .rules
+        .iter()
+        .filter(|r| matches(r, s, policy))
+        .map(|r| Judged {
+            finding: Finding {
+                rule: r.id.clone(),
+                control: "policy",
+                reason: format!("{} ({}, rule `{}`)", r.reason, r.control, r.id),
+                subject: s.paths.first().cloned().unwrap_or_else(|| s.tool.to_string()),
+            },
+            control: r.control.clone(),
+            verdict: r.decision,
+            key: r.id.clone(),
+            source: r.source.to_string(),
+        })
+        .collect()
+}
