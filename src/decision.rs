@@ -192,7 +192,7 @@ pub fn decide(
         .chain(custom)
         .collect();
     // Stable sort: most severe first, report order kept within a verdict.
-    trail.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    trail.sort_by_key(|j| std::cmp::Reverse(j.verdict));
     let Some(top) = trail.first().filter(|j| j.verdict > Verdict::Defer) else {
         return Decision {
             trail,

@@ -1,11 +1,16 @@
 //! hookguard: a policy guard that Claude Code runs as a hook on every tool call and prompt.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod classification;
+pub mod cli;
+pub mod controls;
 pub mod decision;
 pub mod digest;
 pub mod event;
+pub mod output;
 pub mod paths;
 pub mod policy;
-pub mod controls;
-pub mod audit;
+pub mod redact;
+pub mod run;
+pub mod session;

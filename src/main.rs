@@ -1,2 +1,111 @@
+//! The `hookguard` binary: I/O and exit codes only; everything else is in the library.
 #![forbid(unsafe_code)]
-fn main() {}
+
+use clap::Parser;
+use hookguard::cli::{AuditCommand, Cli, Command, PolicyCommand};
+use hookguard::event::{EventKind, MAX_EVENT_BYTES};
+use hookguard::run::{self, Environment, Outcome};
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A panic must never reach the client as exit 101, which it treats as "carry on": it is
+    // caught below and answered with a deny. The hook prints only the reason, on stderr.
+    std::panic::set_hook(Box::new(|info| {
+        let _ = writeln!(std::io::stderr(), "hookguard: internal error: {info}");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // For the hook, a bad command line is a broken registration: fail closed.
+            if std::env::args().nth(1).as_deref() == Some("hook") {
+                let reason = format!(
+                    "the hookguard registration has invalid arguments, so it refuses every call (fail closed): {}",
+                    e.to_string().lines().next().unwrap_or("")
+                );
+                return emit(run::failure_outcome(EventKind::Other, &reason));
+            }
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let env = Environment::from_process();
+    match cli.command {
+        Command::Hook(args) => {
+            let opts = args.common.hook_options(args.audit_log.clone());
+            let outcome = std::panic::catch_unwind(|| {
+                let mut input = Vec::new();
+                match std::io::stdin()
+                    .lock()
+                    .take(MAX_EVENT_BYTES + 1)
+                    .read_to_end(&mut input)
+                {
+                    Ok(_) => run::hook(&opts, &env, &input),
+                    Err(e) => run::failure_outcome(
+                        EventKind::Other,
+                        &format!("the hook event could not be read ({e}), so hookguard refuses the call (fail closed)"),
+                    ),
+                }
+            })
+            .unwrap_or_else(|_| {
+                run::failure_outcome(
+                    EventKind::Other,
+                    "hookguard hit an internal error and refuses the call (fail closed); please report it with the event that caused it",
+                )
+            });
+            emit(outcome)
+        }
+        Command::Explain(args) => text(hookguard::cli::explain(&args, &env)),
+        Command::Policy(PolicyCommand::Check { common, cwd, files }) => text(
+            hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env),
+        ),
+        Command::Audit(AuditCommand::Verify { path }) => match hookguard::audit::verify(&path) {
+            Ok(r) => match r.first_error {
+                None => {
+                    println!("{}: {} records, chain intact", path.display(), r.records);
+                    ExitCode::SUCCESS
+                }
+                Some((line, why)) => {
+                    println!(
+                        "{}:{line}: chain broken: {why} ({} records verified before it)",
+                        path.display(),
+                        r.records
+                    );
+                    ExitCode::from(1)
+                }
+            },
+            Err(e) => {
+                eprintln!("hookguard: {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn emit(o: Outcome) -> ExitCode {
+    if let Some(out) = o.stdout {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{out}");
+        let _ = stdout.flush();
+    }
+    if let Some(err) = o.stderr {
+        let _ = writeln!(std::io::stderr(), "{err}");
+    }
+    ExitCode::from(o.code as u8)
+}
+
+fn text(r: Result<String, String>) -> ExitCode {
+    match r {
+        Ok(s) => {
+            print!("{s}");
+            if !s.ends_with('\n') {
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hookguard: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

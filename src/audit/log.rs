@@ -128,7 +128,11 @@ fn last_hash(file: &mut File) -> std::io::Result<String> {
     let mut buf = Vec::with_capacity((len - start) as usize);
     file.read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf);
-    let last = text.trim_end_matches('\n').rsplit('\n').next().unwrap_or("");
+    let last = text
+        .trim_end_matches('\n')
+        .rsplit('\n')
+        .next()
+        .unwrap_or("");
     Ok(super::verify::hash_field(last)
         .map(str::to_string)
         .unwrap_or_else(|| "unknown".to_string()))

@@ -40,7 +40,13 @@ mod tests {
     #[test]
     fn known_instants() {
         assert_eq!(format_unix_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(format_unix_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(format_unix_millis(1_795_298_709_123), "2026-11-21T22:05:09.123Z");
+        assert_eq!(
+            format_unix_millis(951_782_400_000),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            format_unix_millis(1_795_298_709_123),
+            "2026-11-21T22:05:09.123Z"
+        );
     }
 }

@@ -137,26 +137,43 @@ mod tests {
 
     #[test]
     fn each_tampering_is_named_at_its_line() {
-        let cases: Vec<(&str, Box<dyn FnOnce(&mut Vec<String>)>, usize)> = vec![
+        type Tamper = Box<dyn FnOnce(&mut Vec<String>)>;
+        let cases: Vec<(&str, Tamper, usize)> = vec![
             ("edited", Box::new(|l| l[2] = l[2].replace("s2", "s9")), 3),
-            ("deleted", Box::new(|l| {
-                l.remove(2);
-            }), 3),
+            (
+                "deleted",
+                Box::new(|l| {
+                    l.remove(2);
+                }),
+                3,
+            ),
             ("reordered", Box::new(|l| l.swap(1, 2)), 2),
-            ("inserted", Box::new(|l| {
-                let c = l[1].clone();
-                l.insert(3, c)
-            }), 4),
-            ("head removed", Box::new(|l| {
-                l.remove(0);
-            }), 1),
+            (
+                "inserted",
+                Box::new(|l| {
+                    let c = l[1].clone();
+                    l.insert(3, c)
+                }),
+                4,
+            ),
+            (
+                "head removed",
+                Box::new(|l| {
+                    l.remove(0);
+                }),
+                1,
+            ),
             ("truncated", Box::new(|l| l[4].truncate(30)), 5),
         ];
         for (name, f, line) in cases {
             let (_d, p) = log_with(5);
             rewrite(&p, f);
             let r = verify(&p).unwrap();
-            assert_eq!(r.first_error.as_ref().map(|e| e.0), Some(line), "{name}: {r:?}");
+            assert_eq!(
+                r.first_error.as_ref().map(|e| e.0),
+                Some(line),
+                "{name}: {r:?}"
+            );
         }
     }
 

@@ -93,7 +93,11 @@ pub fn check(s: &Subject, policy: &Policy) -> Vec<Judged> {
                 rule: r.id.clone(),
                 control: "policy",
                 reason: format!("{} ({}, rule `{}`)", r.reason, r.control, r.id),
-                subject: s.paths.first().cloned().unwrap_or_else(|| s.tool.to_string()),
+                subject: s
+                    .paths
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| s.tool.to_string()),
             },
             control: r.control.clone(),
             verdict: r.decision,

@@ -219,9 +219,10 @@ pub fn check_grep_glob(glob: &str, policy: &Policy, out: &mut Vec<Finding>) {
     if ORDINARY_SAMPLES.iter().any(|s| g.is_match(s)) {
         return;
     }
-    let Some(sample) = EXCLUDED_SAMPLES.iter().find(|s| {
-        g.is_match(s) && excluded_by(&Path::new("/probe").join(s), policy).is_some()
-    }) else {
+    let Some(sample) = EXCLUDED_SAMPLES
+        .iter()
+        .find(|s| g.is_match(s) && excluded_by(&Path::new("/probe").join(s), policy).is_some())
+    else {
         return;
     };
     out.push(Finding::new(

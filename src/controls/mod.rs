@@ -53,7 +53,12 @@ impl Context {
     /// layers added (C3).
     pub fn write_roots(&self, policy: &Policy) -> Vec<PathBuf> {
         let mut roots = vec![self.project_root.clone(), self.temp_dir.clone()];
-        roots.extend(policy.write_roots.iter().map(|(p, _)| crate::paths::resolve(p)));
+        roots.extend(
+            policy
+                .write_roots
+                .iter()
+                .map(|(p, _)| crate::paths::resolve(p)),
+        );
         roots
     }
 
@@ -67,7 +72,12 @@ impl Context {
                 roots.push(h.join(sub));
             }
         }
-        roots.extend(policy.read_roots.iter().map(|(p, _)| crate::paths::resolve(p)));
+        roots.extend(
+            policy
+                .read_roots
+                .iter()
+                .map(|(p, _)| crate::paths::resolve(p)),
+        );
         roots
     }
 }

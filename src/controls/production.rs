@@ -53,18 +53,38 @@ mod tests {
 
     #[test]
     fn tokens() {
-        for yes in ["prod", "eu-prod-1", "app.prod.example.gov.uk", "live-db", "PRD", "db_live"] {
+        for yes in [
+            "prod",
+            "eu-prod-1",
+            "app.prod.example.gov.uk",
+            "live-db",
+            "PRD",
+            "db_live",
+        ] {
             assert!(builtin_identifier(yes), "{yes}");
         }
-        for no in ["product", "delivery", "olive", "production2", "staging", "liver"] {
+        for no in [
+            "product",
+            "delivery",
+            "olive",
+            "production2",
+            "staging",
+            "liver",
+        ] {
             assert!(!builtin_identifier(no), "{no}");
         }
     }
 
     #[test]
     fn hosts() {
-        assert_eq!(url_host("https://u:p@Api.Prod.x:8443/a?b").as_deref(), Some("api.prod.x"));
-        assert_eq!(url_host("postgres://db.live/app").as_deref(), Some("db.live"));
+        assert_eq!(
+            url_host("https://u:p@Api.Prod.x:8443/a?b").as_deref(),
+            Some("api.prod.x")
+        );
+        assert_eq!(
+            url_host("postgres://db.live/app").as_deref(),
+            Some("db.live")
+        );
         assert_eq!(url_host("http://[::1]:80/").as_deref(), Some("::1"));
         assert_eq!(urls("see https://a.b/c and http://d.e)").len(), 2);
     }

@@ -14,33 +14,78 @@ pub const AREAS: &[(&str, &[&str], &str)] = &[
     (
         "crypto",
         &[
-            "crypto", "cryptography", "cipher", "ciphers", "encrypt", "encryption", "decrypt",
-            "decryption", "hmac", "pbkdf2", "bcrypt", "scrypt", "argon2", "kdf", "keygen",
+            "crypto",
+            "cryptography",
+            "cipher",
+            "ciphers",
+            "encrypt",
+            "encryption",
+            "decrypt",
+            "decryption",
+            "hmac",
+            "pbkdf2",
+            "bcrypt",
+            "scrypt",
+            "argon2",
+            "kdf",
+            "keygen",
         ],
         "use an established, reviewed cryptographic library",
     ),
     (
         "auth",
         &[
-            "auth", "authn", "authz", "authentication", "authorisation", "authorization",
-            "oauth", "oauth2", "oidc", "saml", "sso", "login", "logout", "rbac", "acl", "mfa",
-            "totp", "passwords", "password",
+            "auth",
+            "authn",
+            "authz",
+            "authentication",
+            "authorisation",
+            "authorization",
+            "oauth",
+            "oauth2",
+            "oidc",
+            "saml",
+            "sso",
+            "login",
+            "logout",
+            "rbac",
+            "acl",
+            "mfa",
+            "totp",
+            "passwords",
+            "password",
         ],
         "use the organisation's identity provider or an established library, reviewed by a security architect",
     ),
     (
         "payment",
         &[
-            "payment", "payments", "billing", "checkout", "pci", "stripe", "braintree",
-            "adyen", "paypal", "worldpay",
+            "payment",
+            "payments",
+            "billing",
+            "checkout",
+            "pci",
+            "stripe",
+            "braintree",
+            "adyen",
+            "paypal",
+            "worldpay",
         ],
         "payment logic needs PCI-DSS review: use the payment provider's SDK",
     ),
     (
         "network",
         &[
-            "firewall", "iptables", "nftables", "netpol", "networkpolicy", "networkpolicies",
-            "securitygroup", "securitygroups", "waf", "nacl",
+            "firewall",
+            "iptables",
+            "nftables",
+            "netpol",
+            "networkpolicy",
+            "networkpolicies",
+            "securitygroup",
+            "securitygroups",
+            "waf",
+            "nacl",
         ],
         "firewall and network policy changes need review by the network team",
     ),
@@ -74,7 +119,10 @@ pub fn words(component: &str) -> Vec<String> {
         out.push(cur);
     }
     // Joined pairs catch `network-policy` and `security_group` written as two words.
-    let pairs: Vec<String> = out.windows(2).map(|w| format!("{}{}", w[0], w[1])).collect();
+    let pairs: Vec<String> = out
+        .windows(2)
+        .map(|w| format!("{}{}", w[0], w[1]))
+        .collect();
     out.extend(pairs);
     out
 }

@@ -8,12 +8,18 @@ use crate::policy::Policy;
 use std::path::Path;
 
 /// Directories whose every file is protected, whatever the session.
-const MANAGED_SETTINGS_DIRS: &[&str] = &["/etc/claude-code", "/Library/Application Support/ClaudeCode"];
+const MANAGED_SETTINGS_DIRS: &[&str] = &[
+    "/etc/claude-code",
+    "/Library/Application Support/ClaudeCode",
+];
 
 /// Why `path` is protected, if it is.
 pub fn protected_because(path: &Path, policy: &Policy, ctx: &Context) -> Option<String> {
     let text = glob_text(path);
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let parent_name = path
         .parent()
         .and_then(Path::file_name)
@@ -25,7 +31,9 @@ pub fn protected_because(path: &Path, policy: &Policy, ctx: &Context) -> Option<
             "settings.json" | "settings.local.json" | "hookguard.toml"
         )
     {
-        return Some(format!("`.claude/{name}` registers or configures the guard"));
+        return Some(format!(
+            "`.claude/{name}` registers or configures the guard"
+        ));
     }
     if let Some(home) = &ctx.home
         && path.parent() == Some(home.join(".claude").as_path())
@@ -76,7 +84,10 @@ fn audit_file(path: &Path, log: &Path) -> bool {
     if own_dir && is_within(path, dir) {
         return true;
     }
-    let log_name = log.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let log_name = log
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     path.parent() == Some(dir)
         && path
             .file_name()

@@ -8,7 +8,10 @@ use crate::policy::Policy;
 use crate::policy::pattern::domain_matches;
 
 fn allowed(host: &str, policy: &Policy) -> bool {
-    policy.web_allow.iter().any(|p| domain_matches(&p.glob, host))
+    policy
+        .web_allow
+        .iter()
+        .any(|p| domain_matches(&p.glob, host))
 }
 
 fn not_allowed(tool: &str, target: &str) -> Finding {

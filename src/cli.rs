@@ -1,0 +1,347 @@
+//! Command-line arguments and the subcommands that are not the hook itself.
+
+use crate::classification::Profile;
+use crate::event::Event;
+use crate::run::{Environment, HookOptions};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookguard",
+    version,
+    about = "A policy guard for Claude Code: decides deny, ask or allow for every tool call and keeps a tamper-evident audit log"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read one hook event on stdin and answer it (the command Claude Code runs).
+    Hook(HookArgs),
+    /// Show the decision for an event and the rules that led to it, without auditing.
+    Explain(ExplainArgs),
+    /// Policy tools.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// The profile, fixed for this registration: prototype, production or ci.
+    #[arg(long, value_parser = parse_profile)]
+    pub profile: Option<Profile>,
+    /// A policy file, trusted like the managed policy (repeatable; later files are more trusted).
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<PathBuf>,
+    /// Where the managed policy lives.
+    #[arg(long, value_name = "DIR", default_value = crate::policy::layers::MANAGED_DIR, hide = true)]
+    pub managed_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Audit log path (default: $XDG_STATE_HOME/hookguard/audit.jsonl).
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The directory the call is made from (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// A PreToolUse event as JSON (`-` for stdin).
+    #[arg(long, value_name = "FILE", conflicts_with = "call")]
+    pub event: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// A tool and its main argument: `-- Read /p/.env`, `-- Bash "git push -f"`.
+    #[arg(last = true, value_name = "TOOL ARG")]
+    pub call: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate the policy layers (and any FILEs, as --policy layers) and print the merged policy.
+    Check {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of an audit log; exit 1 naming the first bad line.
+    Verify { path: PathBuf },
+}
+
+fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::parse(s)
+        .ok_or_else(|| format!("unknown profile `{s}`, expected prototype, production or ci"))
+}
+
+impl CommonArgs {
+    pub fn hook_options(&self, audit_log: Option<PathBuf>) -> HookOptions {
+        HookOptions {
+            profile: self.profile,
+            policies: self.policies.clone(),
+            audit_log,
+            managed_dir: self.managed_dir.clone(),
+        }
+    }
+}
+
+/// Builds the PreToolUse event for `explain -- TOOL ARG`: ARG goes to the tool's main field.
+pub fn event_for_call(call: &[String], cwd: &std::path::Path) -> Result<Event, String> {
+    let (tool, arg) = match call {
+        [tool, arg] => (tool.as_str(), arg.as_str()),
+        [tool] => (tool.as_str(), ""),
+        _ => return Err("expected `-- TOOL ARG`, for example `-- Read /p/.env`".into()),
+    };
+    let field = match tool {
+        "Read" | "Write" | "Edit" | "MultiEdit" => "file_path",
+        "NotebookEdit" => "notebook_path",
+        "Bash" | "PowerShell" | "Monitor" => "command",
+        "Grep" | "Glob" => "path",
+        "WebFetch" => "url",
+        "WebSearch" => "query",
+        "LSP" => "filePath",
+        "Agent" | "Task" => "prompt",
+        _ => "input",
+    };
+    let input = serde_json::json!({ field: arg });
+    Ok(Event {
+        hook_event_name: Some("PreToolUse".into()),
+        tool_name: Some(tool.to_string()),
+        tool_input: Some(input),
+        cwd: Some(cwd.display().to_string()),
+        ..Event::default()
+    })
+}
+
+/// Reads an event file (or stdin for `-`) for `explain`.
+pub fn read_event(path: &std::path::Path) -> Result<Event, String> {
+    let bytes = if path == std::path::Path::new("-") {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map_err(|e| e.to_string())?;
+        b
+    } else {
+        std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?
+    };
+    Event::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `explain`: the decision and its trail, for people (or JSON for tools).
+pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> {
+    let cwd = args
+        .cwd
+        .clone()
+        .or_else(|| env.process_cwd.clone())
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let mut ev = match &args.event {
+        Some(p) => read_event(p)?,
+        None => event_for_call(&args.call, &cwd)?,
+    };
+    if args.cwd.is_some() || ev.cwd.is_none() {
+        ev.cwd = Some(cwd.display().to_string());
+    }
+    let opts = args.common.hook_options(None);
+    let (policy, d) = crate::run::explain(&ev, &opts, env).map_err(|e| e.to_string())?;
+    if args.json {
+        let trail: Vec<serde_json::Value> = d
+            .trail
+            .iter()
+            .map(|j| {
+                serde_json::json!({
+                    "rule": j.finding.rule, "control": j.control, "verdict": j.verdict.as_str(),
+                    "decided_by": j.key, "source": j.source, "subject": j.finding.subject,
+                    "reason": j.finding.reason,
+                })
+            })
+            .collect();
+        return Ok(serde_json::json!({
+            "tool": ev.tool(), "profile": policy.profile.as_str(),
+            "classification": policy.classification.as_str(),
+            "decision": d.verdict.as_str(), "rule": d.rule, "control": d.control,
+            "reason": d.reason, "converted_from_ask": d.converted_from_ask, "trail": trail,
+        })
+        .to_string());
+    }
+    let mut s = format!(
+        "decision: {}\ntool: {}\nprofile: {} ({})\nclassification: {} ({})\n",
+        d.verdict,
+        ev.tool(),
+        policy.profile,
+        policy.profile_source,
+        policy.classification,
+        policy.classification_source
+    );
+    if let Some(r) = &d.rule {
+        s.push_str(&format!(
+            "rule: {r} ({})\nreason: {}\n",
+            d.control.as_deref().unwrap_or(""),
+            d.reason
+        ));
+    }
+    if d.trail.is_empty() {
+        s.push_str("trail: no rule fired; hookguard defers to Claude Code's own permissions\n");
+    } else {
+        s.push_str("trail:\n");
+        for j in &d.trail {
+            s.push_str(&format!(
+                "  {:<6} {} [{}] on {}\n         decided by `{}` in the {}\n",
+                j.verdict, j.finding.rule, j.control, j.finding.subject, j.key, j.source
+            ));
+        }
+    }
+    if d.converted_from_ask {
+        s.push_str("note: an ask was turned into deny because nobody can answer (C18)\n");
+    }
+    s.push_str("layers (most trusted first):\n");
+    for (k, f) in policy.layers.iter().rev() {
+        s.push_str(&format!("  {k}: {f}\n"));
+    }
+    Ok(s)
+}
+
+/// `policy check`: the merged policy, readable.
+pub fn policy_check(
+    common: &CommonArgs,
+    cwd: Option<&std::path::Path>,
+    files: &[PathBuf],
+    env: &Environment,
+) -> Result<String, String> {
+    let mut opts = common.hook_options(None);
+    opts.policies.extend(files.iter().cloned());
+    let cwd = cwd
+        .map(PathBuf::from)
+        .or_else(|| env.process_cwd.clone())
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let p = crate::run::load_policy(&opts, env, &cwd).map_err(|e| e.to_string())?;
+    let mut s = String::from("# the effective hookguard policy, merged from:\n");
+    for (k, f) in p.layers.iter().rev() {
+        s.push_str(&format!("#   {k}: {f}\n"));
+    }
+    s.push_str(&format!(
+        "profile = \"{}\"  # {}\nclassification = \"{}\"  # {}\nask-without-person = \"{}\"\npolicy-sha256 = \"{}\"\n",
+        p.profile, p.profile_source, p.classification, p.classification_source, p.ask_without_person, p.sha256
+    ));
+    if !p.disabled.is_empty() {
+        let d: Vec<String> = p.disabled.keys().map(|k| format!("\"{k}\"")).collect();
+        s.push_str(&format!("disable = [{}]\n", d.join(", ")));
+    }
+    s.push_str("\n[verdicts]\n");
+    for (k, e) in &p.verdicts {
+        let floor = p.floors.get(k).filter(|f| f.verdict > e.verdict);
+        let (v, src) = floor.map_or((e.verdict, &e.source), |f| (f.verdict, &f.source));
+        s.push_str(&format!("\"{k}\" = \"{v}\"  # {src}\n"));
+    }
+    for (k, e) in p
+        .floors
+        .iter()
+        .filter(|(k, _)| !p.verdicts.contains_key(*k))
+    {
+        s.push_str(&format!(
+            "\"{k}\" = \"{}\"  # at least; {}\n",
+            e.verdict, e.source
+        ));
+    }
+    let list = |name: &str, items: Vec<String>| -> String {
+        if items.is_empty() {
+            format!("{name} = []\n")
+        } else {
+            format!(
+                "{name} = [\n{}]\n",
+                items
+                    .iter()
+                    .map(|i| format!("    {i},\n"))
+                    .collect::<String>()
+            )
+        }
+    };
+    let pats = |ps: &[crate::policy::Pattern]| -> Vec<String> {
+        ps.iter()
+            .map(|p| format!("\"{}\"  # {}", p.written, p.source))
+            .collect()
+    };
+    s.push_str("\n[files]\n");
+    s.push_str(&list("exclude", pats(&p.excluded.patterns)));
+    s.push_str(&format!(
+        "template-exceptions = {}\n",
+        p.template_exceptions
+    ));
+    s.push_str(&list("production", pats(&p.production_paths.patterns)));
+    s.push_str(&list("protect", pats(&p.protected.patterns)));
+    s.push_str(&list(
+        "read-roots",
+        p.read_roots
+            .iter()
+            .map(|(r, src)| format!("\"{}\"  # {src}", r.display()))
+            .collect(),
+    ));
+    s.push_str(&list(
+        "write-roots",
+        p.write_roots
+            .iter()
+            .map(|(r, src)| format!("\"{}\"  # {src}", r.display()))
+            .collect(),
+    ));
+    s.push_str("\n[production]\n");
+    s.push_str(&list("identifiers", pats(&p.production_identifiers)));
+    s.push_str("\n[web]\n");
+    s.push_str(&list("allow-domains", pats(&p.web_allow)));
+    s.push_str("\n[mcp]\n");
+    s.push_str(&list("approved-servers", pats(&p.mcp_approved)));
+    s.push_str("\n[git]\n");
+    s.push_str(&list(
+        "protected-branches",
+        p.protected_branches
+            .iter()
+            .map(|b| format!("\"{b}\""))
+            .collect(),
+    ));
+    s.push_str(&list(
+        "ai-markers",
+        p.ai_markers.iter().map(|b| format!("\"{b}\"")).collect(),
+    ));
+    if let Some(l) = &p.audit_log {
+        s.push_str(&format!("\n[audit]\nlog = \"{}\"\n", l.display()));
+    }
+    for r in &p.rules {
+        s.push_str(&format!(
+            "\n[[rule]]  # {}\nid = \"{}\"\ndecision = \"{}\"\ncontrol = \"{}\"\nreason = {:?}\n",
+            r.source, r.id, r.decision, r.control, r.reason
+        ));
+        if !r.tools.is_empty() {
+            s.push_str(&format!("tool = {:?}\n", r.tools));
+        }
+        if let Some(pp) = &r.path {
+            s.push_str(&format!("path = {:?}\n", pp.patterns[0].written));
+        }
+        if let Some(c) = &r.content {
+            s.push_str(&format!("content = {:?}\n", c.as_str()));
+        }
+        if let Some(c) = &r.command {
+            s.push_str(&format!("command = {:?}\n", c.as_str()));
+        }
+        if !r.profiles.is_empty() {
+            let ps: Vec<&str> = r.profiles.iter().map(|p| p.as_str()).collect();
+            s.push_str(&format!("profiles = {ps:?}\n"));
+        }
+    }
+    Ok(s)
+}

@@ -1,0 +1,488 @@
+//! `hookguard hook`: one event in, one decision out, one audit record written.
+//!
+//! ```text
+//! stdin ─► event ─► normalise (paths) ─► controls(policy layers) ─► Decision ─┬─► output (stdout)
+//!                                                                             └─► audit (append)
+//! ```
+//!
+//! Every failure is a decision: unusable input, a policy that does not load, or an audit record
+//! that cannot be written (production and ci) answers deny (or block) and exits 2, so that the
+//! client blocks even if it could not read the JSON. `main` adds the same for a panic.
+
+use crate::audit::{self, Record};
+use crate::classification::Profile;
+use crate::controls::{self, Context, custom};
+use crate::decision::{self, Decision, Verdict};
+use crate::event::{Event, EventKind, MAX_EVENT_BYTES, ToolKind};
+use crate::output;
+use crate::policy::{Locations, Policy, layers::MANAGED_DIR};
+use std::path::{Path, PathBuf};
+
+/// The `hook` command's options.
+#[derive(Debug, Clone)]
+pub struct HookOptions {
+    pub profile: Option<Profile>,
+    pub policies: Vec<PathBuf>,
+    pub audit_log: Option<PathBuf>,
+    /// Where the managed policy lives (`/etc/hookguard`); tests point it elsewhere.
+    pub managed_dir: PathBuf,
+}
+
+impl Default for HookOptions {
+    fn default() -> Self {
+        HookOptions {
+            profile: None,
+            policies: Vec::new(),
+            audit_log: None,
+            managed_dir: PathBuf::from(MANAGED_DIR),
+        }
+    }
+}
+
+/// What the process environment tells the guard. Read once in `main`, passed in everywhere
+/// else, so tests can state it.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    pub home: Option<PathBuf>,
+    pub xdg_config_home: Option<PathBuf>,
+    pub xdg_state_home: Option<PathBuf>,
+    pub claude_project_dir: Option<PathBuf>,
+    pub claude_config_dir: Option<PathBuf>,
+    pub entrypoint: Option<String>,
+    pub user: Option<String>,
+    pub host: Option<String>,
+    pub process_cwd: Option<PathBuf>,
+    pub binary: Option<PathBuf>,
+    pub temp_dir: PathBuf,
+}
+
+impl Environment {
+    pub fn from_process() -> Environment {
+        let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        let path = |k: &str| var(k).map(PathBuf::from);
+        Environment {
+            home: crate::paths::home_dir(),
+            xdg_config_home: path("XDG_CONFIG_HOME"),
+            xdg_state_home: path("XDG_STATE_HOME"),
+            claude_project_dir: path("CLAUDE_PROJECT_DIR"),
+            claude_config_dir: path("CLAUDE_CONFIG_DIR"),
+            entrypoint: var("CLAUDE_CODE_ENTRYPOINT").map(|v| v.to_string_lossy().into_owned()),
+            user: var("USER")
+                .or_else(|| var("LOGNAME"))
+                .map(|v| v.to_string_lossy().into_owned())
+                .or_else(|| {
+                    // No name in the environment (CI, containers): the uid still says who.
+                    use std::os::unix::fs::MetadataExt;
+                    std::fs::metadata("/proc/self")
+                        .ok()
+                        .map(|m| format!("uid:{}", m.uid()))
+                }),
+            host: std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty()),
+            process_cwd: std::env::current_dir().ok(),
+            binary: std::env::current_exe().ok(),
+            temp_dir: std::env::temp_dir(),
+        }
+    }
+}
+
+/// What `main` prints and how it exits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
+    pub code: i32,
+}
+
+impl Outcome {
+    fn quiet() -> Outcome {
+        Outcome {
+            stdout: None,
+            stderr: None,
+            code: 0,
+        }
+    }
+}
+
+/// The fail-closed answer for an event of `kind`: deny (or block) on stdout for the events that
+/// can be blocked, the reason on stderr, exit 2.
+pub fn failure_outcome(kind: EventKind, reason: &str) -> Outcome {
+    let stdout = match kind {
+        EventKind::UserPromptSubmit | EventKind::ConfigChange => Some(output::block(reason)),
+        EventKind::PreToolUse => Some(output::pre_tool_use_json(Verdict::Deny, reason)),
+        // Unknown or unparseable: answer as for a tool call, the event that matters most.
+        EventKind::Other => Some(output::pre_tool_use_json(Verdict::Deny, reason)),
+        _ => None,
+    };
+    Outcome {
+        stdout,
+        stderr: Some(format!("{}{reason}", output::PREFIX)),
+        code: 2,
+    }
+}
+
+/// Everything needed to answer one event, resolved from the options and the environment.
+struct Setup {
+    ctx: Context,
+    locations: Locations,
+}
+
+fn setup(ev: &Event, opts: &HookOptions, env: &Environment) -> Setup {
+    let cwd = ev
+        .cwd
+        .as_deref()
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| env.process_cwd.clone())
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let cwd = crate::paths::fold(&cwd);
+    let project_root = crate::paths::resolve(
+        env.claude_project_dir
+            .as_deref()
+            .filter(|p| p.is_absolute())
+            .unwrap_or(&cwd),
+    );
+    let locations = Locations {
+        project_root: project_root.clone(),
+        home: env.home.clone(),
+        xdg_config_home: env.xdg_config_home.clone(),
+        managed_dir: opts.managed_dir.clone(),
+        policy_files: opts.policies.clone(),
+    };
+    let ctx = Context {
+        cwd,
+        project_root,
+        home: env.home.clone(),
+        temp_dir: crate::paths::resolve(&env.temp_dir),
+        audit_log: PathBuf::new(),
+        binary: env.binary.clone(),
+        user_policy_dir: locations.user_dir(),
+        managed_policy_dir: opts.managed_dir.clone(),
+        headless: env
+            .entrypoint
+            .as_deref()
+            .is_some_and(|e| e.starts_with("sdk")),
+    };
+    Setup { ctx, locations }
+}
+
+/// The audit log this invocation writes: `--audit-log`, else the policy's `[audit] log`, else
+/// the XDG state directory.
+fn audit_path(opts: &HookOptions, policy: Option<&Policy>, env: &Environment) -> Option<PathBuf> {
+    opts.audit_log
+        .clone()
+        .or_else(|| policy.and_then(|p| p.audit_log.clone()))
+        .or_else(|| audit::default_path(env.xdg_state_home.as_deref(), env.home.as_deref()))
+}
+
+/// Runs the hook on one event's bytes.
+pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
+    let input_sha256 = crate::digest::sha256_hex(input);
+    let mut record = Record {
+        ts: audit::time::now_rfc3339(),
+        user: env.user.clone(),
+        host: env.host.clone(),
+        input_sha256: Some(input_sha256),
+        hookguard: env!("CARGO_PKG_VERSION"),
+        ..Record::default()
+    };
+    if input.len() as u64 > MAX_EVENT_BYTES {
+        let reason = format!(
+            "the hook event is larger than {} MiB, so hookguard cannot check it and refuses the call (fail closed). Split the work into smaller steps.",
+            MAX_EVENT_BYTES / 1024 / 1024
+        );
+        return fail_unparsed(opts, env, record, "input.too-large", &reason);
+    }
+    let ev = match Event::parse(input) {
+        Ok(ev) => ev,
+        Err(e) => {
+            let reason =
+                format!("{e}; hookguard cannot check this call and refuses it (fail closed).");
+            return fail_unparsed(opts, env, record, "input.unusable", &reason);
+        }
+    };
+    let kind = ev.kind();
+    let mut s = setup(&ev, opts, env);
+    fill_from_event(&mut record, &ev, &s.ctx);
+
+    let policy = match Policy::load(&s.locations, opts.profile) {
+        Ok(p) => p,
+        Err(e) => {
+            let reason = format!(
+                "the hookguard policy could not be loaded, so every call is refused until it is fixed (fail closed): {e}"
+            );
+            let d = Decision::failure("policy.unloadable", reason.clone());
+            fill_decision(&mut record, &d, failure_label(kind));
+            // Without a policy the profile is unknown: audit failures are judged as production.
+            let _ = write_audit(audit_path(opts, None, env), &mut record);
+            return failure_outcome(kind, &reason);
+        }
+    };
+    record.profile = Some(policy.profile.to_string());
+    record.classification = Some(policy.classification.to_string());
+    record.policy_sha256 = Some(policy.sha256.clone());
+    let log = audit_path(opts, Some(&policy), env);
+    if let Some(l) = &log {
+        s.ctx.audit_log = crate::paths::resolve(l);
+    }
+    let nobody = decision::nobody_to_ask(
+        policy.profile,
+        ev.permission_mode.as_deref(),
+        s.ctx.headless,
+    );
+
+    let (outcome, label, d) = match kind {
+        EventKind::PreToolUse => {
+            let findings = controls::pre_tool_use(&ev, &policy, &s.ctx);
+            let custom = custom::check(&custom::Subject::of_tool(&ev, &s.ctx), &policy);
+            let d = decision::decide(findings, custom, &policy, nobody);
+            let out = Outcome {
+                stdout: output::pre_tool_use(&d),
+                stderr: None,
+                code: 0,
+            };
+            let label = d.verdict.as_str();
+            (out, label, Some(d))
+        }
+        EventKind::UserPromptSubmit => {
+            let mut findings = Vec::new();
+            controls::classification::check(&policy, &mut findings);
+            let custom = custom::check(
+                &custom::Subject {
+                    tool: "UserPromptSubmit",
+                    content: ev.prompt.clone(),
+                    ..Default::default()
+                },
+                &policy,
+            );
+            let d = decision::decide(findings, custom, &policy, nobody);
+            if d.verdict >= Verdict::Ask {
+                // A prompt cannot be put to the person again: ask rules block too.
+                let out = Outcome {
+                    stdout: Some(output::block(&d.reason)),
+                    stderr: None,
+                    code: 0,
+                };
+                (out, "block", Some(d))
+            } else {
+                (Outcome::quiet(), "pass", Some(d))
+            }
+        }
+        EventKind::SessionStart => {
+            let ctx_text = crate::session::context(&policy, nobody);
+            let out = Outcome {
+                stdout: Some(output::session_start(&ctx_text)),
+                stderr: None,
+                code: 0,
+            };
+            (out, "pass", None)
+        }
+        EventKind::ConfigChange => {
+            let files = crate::session::settings_files(
+                &s.ctx.project_root,
+                env.home.as_deref(),
+                env.claude_config_dir.as_deref(),
+            );
+            let changed = ev.file_path.as_deref().map(|p| s.ctx.path(p).lexical);
+            match crate::session::config_change_block(changed.as_deref(), &files) {
+                Some(reason) => {
+                    let d = Decision {
+                        rule: Some("self.protected".into()),
+                        control: Some("PR-06".into()),
+                        ..Decision::failure("self.protected", reason.clone())
+                    };
+                    let out = Outcome {
+                        stdout: Some(output::block(&reason)),
+                        stderr: None,
+                        code: 0,
+                    };
+                    (out, "block", Some(d))
+                }
+                None => (Outcome::quiet(), "pass", None),
+            }
+        }
+        EventKind::PostToolUse | EventKind::PostToolUseFailure => {
+            post_tool_use(&mut record, &ev, kind);
+            (Outcome::quiet(), "pass", None)
+        }
+        EventKind::Other => (Outcome::quiet(), "pass", None),
+    };
+    match &d {
+        Some(d) => fill_decision(&mut record, d, label),
+        None => record.decision = label.to_string(),
+    }
+    if let Err(e) = write_audit(log, &mut record) {
+        if policy.profile == Profile::Prototype {
+            // Prototype proceeds: the guidance asks production for audit logs, and a prototype
+            // that cannot log is better warned than stopped.
+            return Outcome {
+                stderr: Some(format!(
+                    "{}warning: {e}; the decision stands",
+                    output::PREFIX
+                )),
+                ..outcome
+            };
+        }
+        let reason = format!(
+            "the audit record could not be written ({e}), and the {} profile requires every action to be logged and auditable (PR-14), so hookguard refuses (fail closed). Ask the person to fix the audit log.",
+            policy.profile
+        );
+        return failure_outcome(kind, &reason);
+    }
+    outcome
+}
+
+fn failure_label(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::UserPromptSubmit | EventKind::ConfigChange => "block",
+        _ => "deny",
+    }
+}
+
+fn fail_unparsed(
+    opts: &HookOptions,
+    env: &Environment,
+    mut record: Record,
+    rule: &str,
+    reason: &str,
+) -> Outcome {
+    record.event = "(unparseable)".into();
+    fill_decision(
+        &mut record,
+        &Decision::failure(rule, reason.to_string()),
+        "deny",
+    );
+    let _ = write_audit(audit_path(opts, None, env), &mut record);
+    failure_outcome(EventKind::Other, reason)
+}
+
+fn write_audit(path: Option<PathBuf>, record: &mut Record) -> Result<(), audit::AuditError> {
+    let path = path.ok_or(audit::AuditError::NoLocation)?;
+    audit::append(&path, record).map(|_| ())
+}
+
+fn fill_from_event(r: &mut Record, ev: &Event, ctx: &Context) {
+    r.event = ev.name().to_string();
+    r.session_id = ev.session_id.clone();
+    r.prompt_id = ev.prompt_id.clone();
+    r.tool_use_id = ev.tool_use_id.clone();
+    r.agent_id = ev.agent_id.clone();
+    r.agent_type = ev.agent_type.clone();
+    r.tool = ev.tool_name.clone();
+    r.permission_mode = ev.permission_mode.clone();
+    r.cwd = Some(ctx.cwd.display().to_string());
+    r.project = Some(ctx.project_root.display().to_string());
+    r.subject = subject(ev, ctx).map(|s| audit::record::bounded(&s));
+}
+
+/// What the record says the call was about: a path, a redacted command, a host.
+fn subject(ev: &Event, ctx: &Context) -> Option<String> {
+    match ToolKind::of(ev.tool()) {
+        ToolKind::Shell => ev.input_str("command").map(crate::redact::redact),
+        ToolKind::WebFetch => ev
+            .input_str("url")
+            .and_then(crate::controls::production::url_host),
+        ToolKind::Grep | ToolKind::Glob => Some(
+            ctx.path(ev.input_str("path").unwrap_or(&ctx.cwd.to_string_lossy()))
+                .display(),
+        ),
+        ToolKind::Mcp => crate::controls::mcp::server_of(ev),
+        _ => controls::path_fields(ev)
+            .first()
+            .map(|p| ctx.path(p).display())
+            .or_else(|| ev.file_path.as_deref().map(|p| ctx.path(p).display())),
+    }
+}
+
+fn fill_decision(r: &mut Record, d: &Decision, label: &str) {
+    r.decision = label.to_string();
+    r.rule = d.rule.clone();
+    r.control = d.control.clone();
+    r.reason = (!d.reason.is_empty()).then(|| crate::redact::redact(&d.reason));
+    r.findings = d
+        .trail
+        .iter()
+        .map(|j| format!("{}={}", j.finding.rule, j.verdict))
+        .collect();
+    r.converted_from_ask = d.converted_from_ask;
+    if let Some(s) = &d.subject
+        && r.subject.is_none()
+    {
+        r.subject = Some(audit::record::bounded(&crate::redact::redact(s)));
+    }
+}
+
+/// PostToolUse and PostToolUseFailure: the outcome, and for reads what entered the context.
+fn post_tool_use(r: &mut Record, ev: &Event, kind: EventKind) {
+    r.duration_ms = ev.duration_ms;
+    if kind == EventKind::PostToolUseFailure {
+        // Only the exit status line: the rest of the error can quote output, which may hold
+        // anything.
+        let first = ev
+            .error
+            .as_deref()
+            .and_then(|e| e.lines().next())
+            .unwrap_or("");
+        let status = if first.starts_with("Exit code ") && first.len() < 32 {
+            first.to_string()
+        } else {
+            "error".to_string()
+        };
+        r.outcome = Some(format!("failure: {status}"));
+        return;
+    }
+    r.outcome = Some("success".into());
+    if ev.tool() == "Read"
+        && let Some(file) = ev.tool_response.as_ref().and_then(|t| t.get("file"))
+    {
+        let content = file.get("content").and_then(|c| c.as_str()).unwrap_or("");
+        let path = file
+            .get("filePath")
+            .and_then(|p| p.as_str())
+            .map(str::to_string)
+            .or_else(|| ev.input_str("file_path").map(str::to_string))
+            .unwrap_or_default();
+        r.context_file = Some(audit::record::ContextFile {
+            path,
+            size: content.len() as u64,
+            sha256: crate::digest::sha256_hex(content.as_bytes()),
+        });
+    }
+}
+
+/// Used by `explain`: the decision for an event without writing any audit record.
+pub fn explain(
+    ev: &Event,
+    opts: &HookOptions,
+    env: &Environment,
+) -> Result<(Policy, Decision), crate::policy::PolicyError> {
+    let s = setup(ev, opts, env);
+    let policy = Policy::load(&s.locations, opts.profile)?;
+    let mut ctx = s.ctx;
+    if let Some(l) = audit_path(opts, Some(&policy), env) {
+        ctx.audit_log = crate::paths::resolve(&l);
+    }
+    let nobody =
+        decision::nobody_to_ask(policy.profile, ev.permission_mode.as_deref(), ctx.headless);
+    let findings = controls::pre_tool_use(ev, &policy, &ctx);
+    let custom = custom::check(&custom::Subject::of_tool(ev, &ctx), &policy);
+    let d = decision::decide(findings, custom, &policy, nobody);
+    Ok((policy, d))
+}
+
+/// Used by `policy check`.
+pub fn load_policy(
+    opts: &HookOptions,
+    env: &Environment,
+    cwd: &Path,
+) -> Result<Policy, crate::policy::PolicyError> {
+    let ev = Event {
+        cwd: Some(cwd.display().to_string()),
+        ..Event::default()
+    };
+    let s = setup(&ev, opts, env);
+    Policy::load(&s.locations, opts.profile)
+}

@@ -1,0 +1,203 @@
+//! SessionStart context, and the ConfigChange check that keeps hookguard registered (C17).
+
+use crate::classification::Classification;
+use crate::decision::Verdict;
+use crate::policy::{Lookup, Policy};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Families named to the model at the start of a session, in words it can act on.
+const FAMILIES: &[(&str, &str)] = &[
+    (
+        "files.excluded",
+        "reading or writing excluded files (.env, keys, credentials, terraform state)",
+    ),
+    (
+        "scope.write-outside",
+        "writing outside the project and the temp directory",
+    ),
+    (
+        "scope.read-outside",
+        "reading outside the project and toolchain directories",
+    ),
+    (
+        "production.path-write",
+        "changing production configuration paths",
+    ),
+    (
+        "production.path-read",
+        "reading production configuration paths",
+    ),
+    (
+        "production.system",
+        "touching production systems (hosts, contexts, URLs named prod/live)",
+    ),
+    (
+        "shell.privileged",
+        "privileged commands (sudo and the like)",
+    ),
+    (
+        "shell.delete-catastrophic",
+        "deleting /, ~, the project or .git",
+    ),
+    (
+        "git.force-push-protected",
+        "force-pushing or deleting protected branches",
+    ),
+    (
+        "git.local-work-loss",
+        "discarding local work (reset --hard, clean -fdx)",
+    ),
+    ("shell.remote-code", "piping downloads into a shell"),
+    (
+        "git.scan-bypass",
+        "bypassing hooks and security scans (--no-verify)",
+    ),
+    (
+        "git.traceability",
+        "commits without the [AI-assisted] marker",
+    ),
+    ("secrets", "secrets in files, commands or prompts"),
+    ("deps.new", "adding new dependencies"),
+    (
+        "prohibited.area",
+        "writing crypto, authentication, payment, firewall or safety-critical code",
+    ),
+    ("background.task", "background tasks"),
+    (
+        "web.domain-not-allowed",
+        "web access to domains not on the allow list",
+    ),
+    (
+        "mcp.server-not-approved",
+        "MCP servers not on the approved list",
+    ),
+    (
+        "self.protected",
+        "changing hookguard's policies, audit log or Claude Code settings",
+    ),
+];
+
+/// A few lines telling the model what is in force, so it stops trying what will be refused.
+pub fn context(policy: &Policy, nobody: Option<&str>) -> String {
+    let c = policy.classification;
+    if c >= Classification::Secret {
+        return format!(
+            "hookguard: this project is declared {c}. Claude Code must not be used with SECRET or TOP SECRET data, so every tool call and prompt will be refused (C1). Stop and tell the person."
+        );
+    }
+    let (mut deny, mut ask) = (Vec::new(), Vec::new());
+    for (rule, words) in FAMILIES {
+        if let Lookup::Verdict { verdict, .. } = policy.lookup(rule) {
+            match verdict {
+                Verdict::Deny => deny.push(*words),
+                Verdict::Ask if nobody.is_some() && policy.ask_without_person == Verdict::Deny => {
+                    deny.push(*words)
+                }
+                Verdict::Ask => ask.push(*words),
+                _ => {}
+            }
+        }
+    }
+    let mut s = format!(
+        "hookguard is guarding this session: profile {}, classification {c}.\nRefused: {}.",
+        policy.profile,
+        deny.join("; ")
+    );
+    if !ask.is_empty() {
+        s.push_str(&format!(
+            "\nNeeds the person's approval: {}.",
+            ask.join("; ")
+        ));
+    }
+    if c == Classification::OfficialSensitive {
+        s.push_str("\nOFFICIAL-SENSITIVE: no web access, no reads outside the project, no background tasks; shell and MCP calls need approval.");
+    }
+    if let Some(why) = nobody {
+        s.push_str(&format!(
+            "\nNobody can answer prompts here ({why}), so what would need approval is refused."
+        ));
+    }
+    s.push_str("\nWork inside the project, use templates such as .env.example for configuration, and end commit messages with [AI-assisted].");
+    s
+}
+
+/// The settings files Claude Code reads hooks from, most authoritative first.
+pub fn settings_files(
+    project_root: &Path,
+    home: Option<&Path>,
+    claude_config_dir: Option<&Path>,
+) -> Vec<PathBuf> {
+    let mut v = vec![PathBuf::from("/etc/claude-code/managed-settings.json")];
+    if let Ok(rd) = std::fs::read_dir("/etc/claude-code/managed-settings.d") {
+        let mut extra: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        extra.sort();
+        v.extend(extra);
+    }
+    let user_dir = claude_config_dir
+        .map(Path::to_path_buf)
+        .or_else(|| home.map(|h| h.join(".claude")));
+    if let Some(u) = user_dir {
+        v.push(u.join("settings.json"));
+    }
+    v.push(project_root.join(".claude/settings.json"));
+    v.push(project_root.join(".claude/settings.local.json"));
+    v
+}
+
+/// Whether a settings document registers hookguard for PreToolUse.
+pub fn registers_hookguard(settings: &Value) -> bool {
+    let Some(groups) = settings
+        .pointer("/hooks/PreToolUse")
+        .and_then(Value::as_array)
+    else {
+        return false;
+    };
+    groups.iter().any(|g| {
+        g.get("hooks").and_then(Value::as_array).is_some_and(|hs| {
+            hs.iter().any(|h| {
+                h.get("command")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| c.contains("hookguard"))
+            })
+        })
+    })
+}
+
+/// ConfigChange: the reason to block, if the change would switch hookguard off.
+pub fn config_change_block(changed: Option<&Path>, files: &[PathBuf]) -> Option<String> {
+    // A settings file that was deleted or is unreadable is judged by what remains registered.
+    if let Some(path) = changed
+        && let Ok(bytes) = std::fs::read(path)
+    {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v) if v.get("disableAllHooks").and_then(Value::as_bool) == Some(true) => {
+                return Some(format!(
+                    "the change to {} sets disableAllHooks, which would switch off the hookguard guard (C17). Ask the person to make this change outside the session.",
+                    path.display()
+                ));
+            }
+            Ok(_) => {}
+            Err(_) => {
+                return Some(format!(
+                    "{} is no longer valid JSON, so the hooks it registers (hookguard among them) may be lost (C17). Restore the file.",
+                    path.display()
+                ));
+            }
+        }
+    }
+    let still_registered = files.iter().any(|f| {
+        std::fs::read(f)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .is_some_and(|v| registers_hookguard(&v))
+    });
+    if still_registered {
+        None
+    } else {
+        Some(format!(
+            "after the change to {}, no settings file registers hookguard for PreToolUse any more, which would switch off the guard (C17). Ask the person to make this change outside the session.",
+            changed.map_or_else(|| "the settings".to_string(), |p| p.display().to_string())
+        ))
+    }
+}
