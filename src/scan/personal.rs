@@ -305,7 +305,7 @@ fn standalone(bytes: &[u8], s: usize, e: usize, space_glues: bool) -> bool {
     let glued = |near: Option<u8>, far: Option<u8>| match near {
         None => false,
         Some(c) if c.is_ascii_alphanumeric() || c >= 0x80 => true,
-        Some(b'-' | b'.' | b'/' | b':' | b'_' | b'+' | b'#' | b'=') => {
+        Some(b'-' | b'.' | b'/' | b':' | b'_' | b'+') => {
             far.is_some_and(|f| f.is_ascii_alphanumeric())
         }
         Some(b' ') if space_glues => far.is_some_and(|f| f.is_ascii_digit()),
