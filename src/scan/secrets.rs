@@ -700,6 +700,11 @@ fn generic_assignment(text: &[u8], caps: &Captures<'_>, _: usize, secret: (usize
     if !secret_name_ok(name) || looks_like_reference(v) || v.len() > 256 {
         return false;
     }
+    // Cut short by an index or a call (`key=table[i]`, `pwd=derive1(x)`), or by a redaction
+    // marker: an expression, or what is left of a value already redacted.
+    if matches!(text.get(secret.1), Some(b'[' | b'(')) {
+        return false;
+    }
     let has_letter = v.bytes().any(|b| b.is_ascii_alphabetic());
     let has_digit = v.bytes().any(|b| b.is_ascii_digit());
     if !has_letter || !has_digit {
@@ -815,7 +820,14 @@ fn service_account(text: &[u8], positions: &mut [usize], out: &mut Vec<(usize, u
         }
         let ve = j.min(hi);
         let value = &text[vs..ve];
-        if value.len() >= 64
+        // A JSON string holding a PEM key: no raw newline, the PEM header, and key material.
+        let b64 = value
+            .iter()
+            .filter(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
+            .count();
+        if b64 >= 64
+            && memchr::memchr(b'\n', value).is_none()
+            && memchr::memmem::find(value, b"PRIVATE KEY").is_some()
             && !low_variety(as_str(value))
             && memchr::memmem::find(value, b"...").is_none()
         {
