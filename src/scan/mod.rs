@@ -113,6 +113,22 @@ impl std::ops::BitOr for Scan {
     }
 }
 
+/// What a built-in secret rule looks for, for `hookguard explain` and documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub description: &'static str,
+    /// Lowercase keywords of the prefilter; the rule runs only where one occurs.
+    pub keywords: &'static [&'static str],
+    /// The regex, where the rule is one (byte regex, Unicode off); `None` for multi-step rules.
+    pub pattern: Option<&'static str>,
+}
+
+/// The built-in secret rules, in a stable order.
+pub fn builtin_secret_rules() -> impl Iterator<Item = RuleInfo> {
+    secrets::RULES.iter().map(secrets::Rule::info)
+}
+
 /// A detector's raw result, before spans are snapped, overlaps merged and lines counted.
 pub(crate) struct Found {
     pub(crate) rule: Cow<'static, str>,

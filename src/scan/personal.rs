@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
+use super::checks::line_bounds;
 use super::secrets::build_regex;
 use super::{Category, Found};
 
@@ -58,27 +59,56 @@ const TEST_CARDS: &[&str] = &[
 ];
 
 /// Finds National Insurance, NHS and payment card numbers in `text`.
+///
+/// Prefilter: every identifier here holds at least six digits, so the patterns run only over
+/// lines with six or more digits (merged into windows), which most prose and code lines lack.
 pub(crate) fn scan(text: &str, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
-    // Cheap gate: every identifier here holds at least six digits in a row or in groups.
-    if !bytes.iter().any(u8::is_ascii_digit) {
-        return;
+    for (ws, we) in digit_windows(bytes) {
+        scan_window(bytes, ws, we, out);
     }
-    for caps in NINO.captures_iter(bytes) {
+}
+
+/// Lines holding at least six ASCII digits, adjacent lines merged.
+fn digit_windows(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start <= bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let digits = bytes[start..end]
+            .iter()
+            .filter(|b| b.is_ascii_digit())
+            .count();
+        if digits >= 6 {
+            match windows.last_mut() {
+                Some(last) if last.1 + 1 == start => last.1 = end,
+                _ => windows.push((start, end)),
+            }
+        }
+        start = end + 1;
+    }
+    windows
+}
+
+fn scan_window(bytes: &[u8], ws: usize, we: usize, out: &mut Vec<Found>) {
+    let hay = &bytes[ws..we];
+    for caps in NINO.captures_iter(hay) {
         let whole = caps.get(0).expect("group 0 always matches");
+        let (s, e) = (ws + whole.start(), ws + whole.end());
         let (a, b) = (caps[1][0], caps[2][0]);
-        if nino_prefix_ok(a, b) && standalone(bytes, whole.start(), whole.end(), true) {
+        if nino_prefix_ok(a, b) && standalone(bytes, s, e, true) {
             out.push(found(
                 "national-insurance-number",
                 "National Insurance number",
-                whole.start(),
-                whole.end(),
+                s,
+                e,
             ));
         }
     }
-    for caps in NHS.captures_iter(bytes) {
+    for caps in NHS.captures_iter(hay) {
         let whole = caps.get(0).expect("group 0 always matches");
-        if caps[2] != caps[4] || !standalone(bytes, whole.start(), whole.end(), true) {
+        let (s, e) = (ws + whole.start(), ws + whole.end());
+        if caps[2] != caps[4] || !standalone(bytes, s, e, true) {
             continue;
         }
         let digits: Vec<u8> = whole
@@ -88,23 +118,68 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Found>) {
             .filter(u8::is_ascii_digit)
             .collect();
         let spaced = !caps[2].is_empty();
-        if nhs_ok(&digits, spaced) {
-            out.push(found(
-                "nhs-number",
-                "NHS number",
-                whole.start(),
-                whole.end(),
-            ));
+        // A bare ten-digit run is an NHS number only with an NHS word nearby: unformatted, it
+        // is far more often a constant, an id or a timestamp (one in eleven passes mod 11).
+        if nhs_ok(&digits, spaced)
+            && (spaced || (nhs_context(bytes, s) && !numeric_table(bytes, s)))
+        {
+            out.push(found("nhs-number", "NHS number", s, e));
         }
     }
-    for m in CARD.find_iter(bytes) {
-        if let Some((s, e, network)) = card_in(bytes, m.start(), m.end()) {
-            let description = format!("payment card number ({network})");
+    for m in CARD.find_iter(hay) {
+        if let Some((s, e, network)) = card_in(bytes, ws + m.start(), ws + m.end()) {
             let mut f = found("payment-card", "", s, e);
-            f.description = Cow::Owned(description);
+            f.description = Cow::Owned(format!("payment card number ({network})"));
             out.push(f);
         }
     }
+}
+
+/// The line of `pos` or one of the two before it mentions NHS, a patient or a CHI number.
+fn nhs_context(bytes: &[u8], pos: usize) -> bool {
+    let (mut ls, le) = line_bounds(bytes, pos);
+    for _ in 0..2 {
+        if ls == 0 {
+            break;
+        }
+        ls = line_bounds(bytes, ls - 1).0;
+    }
+    let ctx = String::from_utf8_lossy(&bytes[ls..le]).to_ascii_lowercase();
+    ["nhs", "patient", "chi number", "chi_number", "chi no"]
+        .iter()
+        .any(|w| ctx.contains(w))
+}
+
+/// A table of constants (powers, ioctl numbers, decimal hashes), not identifiers written by
+/// people: the line of `pos` and the two lines either side hold at least two runs of ten or
+/// more digits that are not valid card numbers. A list of real card numbers is not a table.
+fn numeric_table(bytes: &[u8], pos: usize) -> bool {
+    let (mut ls, mut le) = line_bounds(bytes, pos);
+    for _ in 0..2 {
+        if ls > 0 {
+            ls = line_bounds(bytes, ls - 1).0;
+        }
+        if le < bytes.len() {
+            le = line_bounds(bytes, le + 1).1;
+        }
+    }
+    let mut invalid = 0;
+    let mut i = ls;
+    while i < le {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < le && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = &bytes[start..i];
+        if run.len() >= 10 && !(network(run).is_some() && luhn(run)) {
+            invalid += 1;
+        }
+    }
+    invalid >= 2
 }
 
 fn found(kind: &'static str, description: &'static str, start: usize, end: usize) -> Found {
@@ -282,8 +357,10 @@ fn card_in(bytes: &[u8], s: usize, e: usize) -> Option<(usize, usize, &'static s
         if digits.iter().all(|&c| c == first) || TEST_CARDS.iter().any(|t| t.as_bytes() == digits) {
             return None;
         }
+        let bare = k == 1;
         if let Some(net) = network(&digits)
             && luhn(&digits)
+            && !(bare && numeric_table(bytes, s))
         {
             return Some((s, end, net));
         }
@@ -346,7 +423,10 @@ mod tests {
             // NHS numbers (modulus 11).
             ("NHS 401 023 2137", &[NHSR]),
             ("NHS 401-023-2137", &[NHSR]),
-            ("4010232137", &[NHSR]),
+            ("NHS no 4010232137", &[NHSR]),
+            ("patient\nid\n4010232137", &[NHSR]),
+            ("4010232137", &[]),
+            ("[4010232137, 4010232137, 4010232137] // nhs", &[]),
             ("943 476 5919", &[]),
             ("401 023 2138", &[]),
             ("401-023 2137", &[]),
@@ -358,6 +438,7 @@ mod tests {
             ("card 4539 1488 0343 6467", &[CARDR]),
             ("card 4539-1488-0343-6467", &[CARDR]),
             ("4539148803436467", &[CARDR]),
+            ("4539148803436467, 4539148803436467, 4539148803436467,", &[]),
             ("5425 2334 3010 9903", &[CARDR]),
             ("3714 496353 98431", &[]),
             ("3782 822463 10005", &[]),

@@ -433,6 +433,18 @@ pub(crate) fn keyword_automaton<S: AsRef<[u8]>>(
 }
 
 impl Rule {
+    pub(crate) fn info(&self) -> super::RuleInfo {
+        super::RuleInfo {
+            id: self.id,
+            description: self.description,
+            keywords: self.keywords,
+            pattern: match &self.engine {
+                Engine::Regex { pattern, .. } => Some(pattern),
+                Engine::Custom(_) => None,
+            },
+        }
+    }
+
     fn regex(&self, pattern: &str) -> &Regex {
         self.compiled.get_or_init(|| {
             // Every built-in pattern is compiled by `builtin_patterns_compile`; a failure here
@@ -685,6 +697,8 @@ fn looks_like_reference(v: &str) -> bool {
         || v.starts_with('=')
         || v.starts_with('!')
         || v.contains("://")
+        || v.contains("::")
+        || v.contains("->")
         || (v.contains('.')
             && v.split('.').all(|seg| {
                 seg.chars()
