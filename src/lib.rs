@@ -13,4 +13,5 @@ pub mod paths;
 pub mod policy;
 pub mod redact;
 pub mod run;
+pub mod scan;
 pub mod session;
