@@ -317,7 +317,7 @@ def hookguard_register(sc, m, a, proj, home, run, logs, notes):
         for groups in doc.get("hooks", {}).values():
             for g in groups:
                 for h in g.get("hooks", []):
-                    if h.get("command") == binary:
+                    if os.path.realpath(str(h.get("command"))) == os.path.realpath(binary):
                         h["args"] = [os.path.join(HERE, "hook_tee.py"), m["LOG"], "--",
                                      h["command"]] + list(h.get("args", []))
                         h["command"] = m["PYTHON"]
@@ -738,7 +738,8 @@ def main():
         summary["files"] = files
         if audit_log:
             summary["audit"] = [{k: r.get(k) for k in ("event", "tool", "tool_use_id", "decision",
-                                                        "rule", "control", "reason", "profile",
+                                                        "rule", "control", "reason", "profile", "permission_mode",
+                                                        "converted_from_ask",
                                                         "classification", "subject")}
                                 for r in read_jsonl(audit_log)]
             vp = subprocess.run([os.path.abspath(a.hookguard), "audit", "verify", audit_log],
