@@ -295,3 +295,54 @@ fn a_missing_policy_file_is_an_error() {
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     assert!(!t.proj().join(".claude/settings.json").exists());
 }
+
+/// `settings-snippets/` and `hookguard install` describe the same registration: with the
+/// binary at /usr/local/bin/hookguard, what install writes is the snippet's `hooks`.
+#[test]
+fn install_writes_what_the_settings_snippets_show() {
+    let snippets = Path::new(env!("CARGO_MANIFEST_DIR")).join("settings-snippets");
+    let t = Tree::new("snippets");
+    let policy = t.0.join("org-policy.toml");
+    std::fs::write(&policy, "").unwrap();
+    let cases: &[(&str, &[&str], PathBuf)] = &[
+        (
+            "user.json",
+            &["--scope", "user"],
+            t.home().join(".claude/settings.json"),
+        ),
+        (
+            "project.json",
+            &["--scope", "project", "--profile", "production"],
+            t.proj().join(".claude/settings.json"),
+        ),
+        (
+            "managed-settings.json",
+            &[
+                "--scope",
+                "managed",
+                "--profile",
+                "production",
+                "--policy",
+                policy.to_str().unwrap(),
+            ],
+            t.managed().join("managed-settings.json"),
+        ),
+    ];
+    let exe = std::fs::canonicalize(BIN).unwrap();
+    for (name, args, file) in cases {
+        let mut a = vec!["install"];
+        a.extend_from_slice(args);
+        let o = t.run(&a);
+        assert!(o.status.success(), "{o:?}");
+        let text = std::fs::read_to_string(file)
+            .unwrap()
+            .replace(exe.to_str().unwrap(), "/usr/local/bin/hookguard")
+            .replace(policy.to_str().unwrap(), "/etc/hookguard/org-policy.toml");
+        let ours: Value = serde_json::from_str(&text).unwrap();
+        let snippet = read(&snippets.join(name));
+        assert_eq!(ours["hooks"], snippet["hooks"], "{name}");
+        for key in ["allowManagedHooksOnly", "requiredMinimumVersion"] {
+            assert_eq!(ours.get(key), snippet.get(key), "{name}: {key}");
+        }
+    }
+}
