@@ -55,6 +55,16 @@ def install_client():
 
 
 def run_one(path, a, claude):
+    """Runs one scenario; a harness failure (e.g. a port taken between choosing and binding it
+    while another scenario starts) is retried once, and says so."""
+    name, waits, why, wall, rc = run_once(path, a, claude)
+    if rc == 2:
+        name, waits, why2, wall, rc = run_once(path, a, claude)
+        why = why2 and why2 + ["(retried after a harness failure: %s)" % "; ".join(why)[:300]]
+    return name, waits, why, wall, rc
+
+
+def run_once(path, a, claude):
     with open(path, encoding="utf-8") as f:
         sc = json.load(f)
     name = sc.get("name") or os.path.splitext(os.path.basename(path))[0]
@@ -102,6 +112,13 @@ def main():
         fail_loudly("no hookguard binary at %s (run `cargo build --release` first)" % a.hook_bin)
     os.makedirs(a.out, exist_ok=True)
     claude = install_client()
+    # Make the WebFetch certificate once, before scenarios run side by side: two first runs
+    # making it at the same time could leave a key and a certificate that do not match.
+    sys.path.insert(0, HERE)
+    import run_scenario
+    cert, _ = run_scenario.ensure_cert([os.path.join(run_scenario.cache_dir(), "certs")])
+    if not cert:
+        fail_loudly("could not make the self-signed certificate WebFetch needs (is openssl installed?)")
     paths = sorted(glob.glob(os.path.join(HERE, "scenarios", "*.json")))
     if a.only:
         paths = [p for p in paths if any(o in os.path.basename(p) for o in a.only)]
