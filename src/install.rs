@@ -637,6 +637,10 @@ pub struct InstallArgs {
     /// Seconds Claude Code waits for one hook call.
     #[arg(long, default_value_t = TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
+    /// The binary the registration runs, as an absolute path (default: this binary, symlinks
+    /// resolved). Name a stable symlink here if upgrades swap what it points at.
+    #[arg(long, value_name = "PATH")]
+    pub binary: Option<PathBuf>,
     /// Print the settings file that would be written, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -670,8 +674,28 @@ fn parse_profile(s: &str) -> Result<Profile, String> {
 pub fn run_install(a: &InstallArgs) -> Result<String, String> {
     // The registration must name this very binary, wherever it was run from: a relative name
     // would depend on the PATH and cwd of every future session.
-    let binary = std::env::current_exe()
-        .map_err(|e| format!("cannot tell where this hookguard binary is: {e}"))?;
+    let binary = match &a.binary {
+        Some(b) if !b.is_absolute() => {
+            return Err(format!(
+                "--binary `{}` must be an absolute path",
+                b.display()
+            ));
+        }
+        Some(b) => b.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| format!("cannot tell where this hookguard binary is: {e}"))?,
+    };
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let runnable = std::fs::metadata(&binary)
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+        if !runnable {
+            return Err(format!(
+                "`{}` is not an executable file; the registration would block every call",
+                binary.display()
+            ));
+        }
+    }
     let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
     let mut policies = Vec::new();
     for p in &a.policies {

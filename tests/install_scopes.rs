@@ -346,3 +346,34 @@ fn install_writes_what_the_settings_snippets_show() {
         }
     }
 }
+
+#[test]
+fn binary_names_a_stable_path() {
+    let t = Tree::new("binary");
+    let link = t.0.join("hookguard");
+    std::os::unix::fs::symlink(BIN, &link).unwrap();
+    let o = t.run(&[
+        "install",
+        "--scope",
+        "project",
+        "--binary",
+        link.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    let doc = read(&t.proj().join(".claude/settings.json"));
+    assert_eq!(
+        ours(&doc, "PreToolUse")[0]["command"],
+        link.to_str().unwrap()
+    );
+
+    let o = t.run(&["install", "--scope", "project", "--binary", "hookguard"]);
+    assert_eq!(o.status.code(), Some(2), "relative: {o:?}");
+    let o = t.run(&[
+        "install",
+        "--scope",
+        "project",
+        "--binary",
+        "/nonexistent/hookguard",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "missing: {o:?}");
+}
