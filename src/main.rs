@@ -64,6 +64,13 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check { common, cwd, files }) => text(
             hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env),
         ),
+        Command::Install(args) => text(hookguard::install::run_install(&args)),
+        Command::Uninstall(args) => text(hookguard::install::run_uninstall(&args)),
+        Command::Doctor(args) => {
+            let (report, well) = hookguard::doctor::run_doctor(&args);
+            print!("{report}");
+            ExitCode::from(if well { 0 } else { 1 })
+        }
         Command::Audit(AuditCommand::Verify { path }) => match hookguard::audit::verify(&path) {
             Ok(r) => match r.first_error {
                 None => {
