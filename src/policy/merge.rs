@@ -230,6 +230,7 @@ impl<'h> Merger<'h> {
                 ai_markers: Vec::new(),
                 audit_log: None,
                 rules: Vec::new(),
+                scanner: crate::scan::Scanner::builtin(),
                 layers: Vec::new(),
                 sha256: String::new(),
             },
