@@ -258,7 +258,11 @@ pub fn check(
                     f.reason
                 );
             } else {
-                f.reason = format!("{refused}: {} (C11/C12, PR-01)", f.reason);
+                let controls = match hit.kind {
+                    Category::Secret => "C11, P-03, PR-01",
+                    _ => "C12, PR-01",
+                };
+                f.reason = format!("{refused}: {} ({controls})", f.reason);
             }
             if seen.contains(&f.rule) {
                 continue;
