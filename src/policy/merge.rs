@@ -9,7 +9,7 @@
 //! | `ask-without-person`                   | profile  | any                 | `deny` only   | `deny` only              |
 //! | `files.exclude`, `production`, `protect`, `production.identifiers`, `git.protected-branches` | base | add | add | add |
 //! | `files.template-exceptions`            | `true`   | any                 | `false` only  | `false` only             |
-//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, `audit.log` | — | yes | no | no |
+//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, `audit.log`, `secrets.gitleaks` | — | yes | no | no |
 //! | `[[rule]]` with `deny`/`ask`           | —        | yes                 | yes           | yes                      |
 //! | `[[rule]]` with `allow`                | —        | yes                 | no            | no                       |
 //!
@@ -263,6 +263,7 @@ impl<'h> Merger<'h> {
                 ai_markers: Vec::new(),
                 audit_log: None,
                 rules: Vec::new(),
+                scanner: crate::scan::Scanner::builtin(),
                 layers: Vec::new(),
                 sha256: String::new(),
             },
@@ -455,6 +456,34 @@ impl<'h> Merger<'h> {
                     self.policy.ai_markers.extend(markers.iter().cloned());
                 }
             }
+        }
+
+        if let Some(sec) = &f.secrets
+            && let Some(path) = &sec.gitleaks
+        {
+            if !trusted {
+                // What is scanned for is the organisation's call, like where the log goes.
+                return Err(forbidden(l, "secrets.gitleaks"));
+            }
+            let expanded = crate::paths::expand_home(path, self.home);
+            if !expanded.starts_with('/') {
+                return Err(invalid(l, "secrets.gitleaks", "must be an absolute path"));
+            }
+            // Read and compiled here, so that a bad file fails the load (and every call is
+            // refused) rather than silently scanning with fewer rules.
+            let text = std::fs::read_to_string(&expanded).map_err(|e| {
+                invalid(
+                    l,
+                    "secrets.gitleaks",
+                    format!("cannot read `{expanded}`: {e}"),
+                )
+            })?;
+            self.policy.scanner = self
+                .policy
+                .scanner
+                .clone()
+                .with_gitleaks(&text)
+                .map_err(|e| invalid(l, "secrets.gitleaks", format!("`{expanded}`: {e}")))?;
         }
 
         if let Some(a) = &f.audit
@@ -913,6 +942,7 @@ mod tests {
             "[mcp]\napproved-servers = [\"github\"]\n",
             "[git]\nai-markers = [\"AI\"]\n",
             "[audit]\nlog = \"/tmp/x\"\n",
+            "[secrets]\ngitleaks = \"/dev/null\"\n",
             "fix-profile = true\nprofile = \"ci\"\n",
             "[[rule]]\nid = \"a\"\ndecision = \"allow\"\n",
         ] {
@@ -920,6 +950,32 @@ mod tests {
             assert!(matches!(e, PolicyError::Forbidden { .. }), "{text}: {e}");
             merge(&[layer(LayerKind::Managed, text)], None, None).unwrap();
         }
+    }
+
+    #[test]
+    fn gitleaks_rules_load_or_fail_the_policy() {
+        let dir = std::env::temp_dir().join(format!("hg-gitleaks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(
+            &good,
+            "[[rules]]\nid = \"acme-key\"\nregex = 'acme_[a-z0-9]{24}'\nkeywords = [\"acme_\"]\n",
+        )
+        .unwrap();
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "[[rules]]\nid = \"x\"\nregex = '(unclosed'\n").unwrap();
+        let text = |p: &Path| format!("[secrets]\ngitleaks = \"{}\"\n", p.display());
+        let p = merge(&[layer(LayerKind::Managed, &text(&good))], None, None).unwrap();
+        let hits = p.scanner.scan(
+            "k = acme_abcdefghijklmnopqrstuvwx",
+            crate::scan::Scan::SECRETS,
+        );
+        assert_eq!(hits[0].rule, "secrets.custom.acme-key");
+        for p in [bad, dir.join("missing.toml")] {
+            let e = merge(&[layer(LayerKind::Managed, &text(&p))], None, None).unwrap_err();
+            assert!(matches!(e, PolicyError::Invalid { .. }), "{e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
