@@ -178,14 +178,52 @@ fn audit_path(opts: &HookOptions, policy: Option<&Policy>, env: &Environment) ->
         .or_else(|| audit::default_path(env.xdg_state_home.as_deref(), env.home.as_deref()))
 }
 
+/// Inputs at least this large are hashed on a second thread while the event is parsed and
+/// judged: without SHA extensions SHA-256 costs about as much as everything else together on a
+/// 1 MB Write, and the two need not wait for each other.
+const PARALLEL_DIGEST_MIN: usize = 128 * 1024;
+
+/// The input's SHA-256, computed alongside the decision and collected when the audit record
+/// is written.
+struct InputDigest<'scope> {
+    handle: std::sync::Mutex<Option<std::thread::ScopedJoinHandle<'scope, String>>>,
+    value: std::sync::OnceLock<String>,
+    input: &'scope [u8],
+}
+
+impl InputDigest<'_> {
+    fn get(&self) -> String {
+        self.value
+            .get_or_init(|| {
+                let handle = self.handle.lock().ok().and_then(|mut h| h.take());
+                handle
+                    .and_then(|h| h.join().ok())
+                    .unwrap_or_else(|| crate::digest::sha256_hex(self.input))
+            })
+            .clone()
+    }
+}
+
 /// Runs the hook on one event's bytes.
 pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
-    let input_sha256 = crate::digest::sha256_hex(input);
+    std::thread::scope(|scope| {
+        let handle = (input.len() >= PARALLEL_DIGEST_MIN)
+            .then(|| scope.spawn(|| crate::digest::sha256_hex(input)));
+        let digest = InputDigest {
+            handle: std::sync::Mutex::new(handle),
+            value: std::sync::OnceLock::new(),
+            input,
+        };
+        hook_with(opts, env, input, &digest)
+    })
+}
+
+fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &InputDigest) -> Outcome {
     let mut record = Record {
         ts: audit::time::now_rfc3339(),
         user: env.user.clone(),
         host: env.host.clone(),
-        input_sha256: Some(input_sha256),
+        input_sha256: None,
         hookguard: env!("CARGO_PKG_VERSION"),
         ..Record::default()
     };
@@ -194,6 +232,7 @@ pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
             "the hook event is larger than {} MiB, so hookguard cannot check it and refuses the call (fail closed). Split the work into smaller steps.",
             MAX_EVENT_BYTES / 1024 / 1024
         );
+        record.input_sha256 = Some(digest.get());
         return fail_unparsed(opts, env, record, "input.too-large", &reason);
     }
     let ev = match Event::parse(input) {
@@ -201,6 +240,7 @@ pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
         Err(e) => {
             let reason =
                 format!("{e}; hookguard cannot check this call and refuses it (fail closed).");
+            record.input_sha256 = Some(digest.get());
             return fail_unparsed(opts, env, record, "input.unusable", &reason);
         }
     };
@@ -217,6 +257,7 @@ pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
             let d = Decision::failure("policy.unloadable", reason.clone());
             fill_decision(&mut record, &d, failure_label(kind));
             // Without a policy the profile is unknown: audit failures are judged as production.
+            record.input_sha256 = Some(digest.get());
             let _ = write_audit(audit_path(opts, None, env), &mut record);
             return failure_outcome(kind, &reason);
         }
@@ -316,6 +357,7 @@ pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
         Some(d) => fill_decision(&mut record, d, label),
         None => record.decision = label.to_string(),
     }
+    record.input_sha256 = Some(digest.get());
     if let Err(e) = write_audit(log, &mut record) {
         if policy.profile == Profile::Prototype {
             // Prototype proceeds: the guidance asks production for audit logs, and a prototype
