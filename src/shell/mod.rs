@@ -7,4 +7,6 @@
 //! rule `shell.opaque`, never a pass.
 
 pub mod ast;
+pub mod glob;
 pub mod parser;
+pub mod word;
