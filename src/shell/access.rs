@@ -410,6 +410,37 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
         out.push(raw(a, AccessKind::Write, by));
     }
     let mut ops = operands(cmd, r.with_arg);
+    if matches!(by, "chmod" | "chown" | "chgrp") {
+        // A symbolic mode like `-x` looks like an option: take the first argument that is
+        // not a real option as the mode.
+        let real = [
+            "-R",
+            "-v",
+            "-c",
+            "-f",
+            "-h",
+            "-H",
+            "-L",
+            "-P",
+            "--recursive",
+            "--verbose",
+            "--changes",
+            "--silent",
+            "--quiet",
+            "--no-dereference",
+            "--dereference",
+        ];
+        ops = cmd
+            .argv
+            .iter()
+            .skip(1)
+            .filter(|a| {
+                !real.contains(&a.value.as_str())
+                    && !a.value.starts_with("--reference")
+                    && a.value != "--"
+            })
+            .collect();
+    }
     let script_given = cmd.args().any(|a| {
         a == "-e"
             || a == "-f"

@@ -54,11 +54,11 @@ pub(crate) fn opt_value(cmd: &SimpleCommand, opts: &[&str]) -> Vec<String> {
                     out.push(n.value.clone());
                 }
             } else if let Some(rest) = v.strip_prefix(o) {
-                if o.starts_with("--") {
+                if o.len() > 2 {
                     if let Some(val) = rest.strip_prefix('=') {
                         out.push(val.to_string());
                     }
-                } else if o.len() == 2 && !rest.is_empty() && !v.starts_with("--") {
+                } else if !rest.is_empty() && !v.starts_with("--") {
                     out.push(rest.trim_start_matches('=').to_string());
                 }
             }
