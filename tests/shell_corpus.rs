@@ -147,7 +147,14 @@ fn run_case(file: &Path, case: &Case, default_none: bool) -> Result<(), String> 
     let report = analyse(&case.command, &env);
     let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
     let describe = || {
-        format!(
+        let short = |s: String| -> String {
+            if s.len() > 1500 {
+                format!("{}…", s.chars().take(1500).collect::<String>())
+            } else {
+                s
+            }
+        };
+        short(format!(
             "{}: case `{}` ({})\n  command: {:?}\n  normalised:\n    {}\n  findings: {:?}\n  accesses: {:?}",
             file.display(),
             case.name,
@@ -164,7 +171,7 @@ fn run_case(file: &Path, case: &Case, default_none: bool) -> Result<(), String> 
                 .iter()
                 .map(|a| format!("{}:{}", a.kind.as_str(), a.path.display()))
                 .collect::<Vec<_>>(),
-        )
+        ))
     };
     match &case.expect {
         Some(expected) => {

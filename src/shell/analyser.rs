@@ -507,7 +507,13 @@ impl<'e, 'a> Analyser<'e, 'a> {
                 AssignValue::Scalar(w) => match word::resolve_string(w, self) {
                     Ok((s, false)) => Lookup::Known(vec![s]),
                     Ok((_, true)) => Lookup::Unknown,
-                    Err(_) => Lookup::Unknown,
+                    Err(e) => {
+                        self.opaque(
+                            &a.name,
+                            &format!("the value of `{}` could not be resolved ({e})", a.name),
+                        );
+                        Lookup::Unknown
+                    }
                 },
                 AssignValue::Array(words) => {
                     let mut vals = Vec::new();
@@ -520,7 +526,16 @@ impl<'e, 'a> Analyser<'e, 'a> {
                                     vals.push(f.value);
                                 }
                             }
-                            Err(_) => known = false,
+                            Err(e) => {
+                                self.opaque(
+                                    &a.name,
+                                    &format!(
+                                        "the value of `{}` could not be resolved ({e})",
+                                        a.name
+                                    ),
+                                );
+                                known = false
+                            }
                         }
                     }
                     if known {
@@ -1273,9 +1288,12 @@ impl<'e, 'a> Analyser<'e, 'a> {
             );
             return;
         };
-        if raw.kind == AccessKind::Write {
-            let content = self.files.get(&path).cloned().flatten();
-            let _ = content;
+        // Programs that change metadata only keep what the command wrote to the file.
+        let metadata_only = matches!(
+            cmd.name.as_str(),
+            "chmod" | "chown" | "chgrp" | "touch" | "mkdir" | "setfacl"
+        );
+        if raw.kind == AccessKind::Write && !metadata_only {
             self.files.insert(path.clone(), None);
             if programs::remote::is_downloader(cmd) {
                 self.downloaded.insert(path.clone());

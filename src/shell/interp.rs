@@ -398,9 +398,9 @@ pub fn scan(lang: Lang, code: &str) -> Scan {
         let next = masked[after..]
             .iter()
             .find(|c| !c.is_whitespace() && **c != '[' && **c != '(');
-        if !matches!(next, Some('\u{1}')) {
+        if !matches!(next, Some('\u{1}' | '"' | '\'' | '`')) {
             out.opaque.push(format!(
-                "the one-liner passes a computed value to `{name}`, which runs a command that cannot be known"
+                "the one-liner passes a computed value to `{name}`, which runs a command or deletes a path that cannot be known"
             ));
         }
     }
@@ -545,9 +545,10 @@ fn shell_call_positions(lang: Lang, masked: &[char]) -> Vec<(String, usize)> {
         let (Some(name), Some(whole)) = (cap.get(1), cap.get(0)) else {
             continue;
         };
-        if call_kind(lang, name.as_str()) == Some(CallKind::Shell)
-            || call_kind(lang, name.as_str()) == Some(CallKind::CodeEval)
-        {
+        if matches!(
+            call_kind(lang, name.as_str()),
+            Some(CallKind::Shell | CallKind::CodeEval | CallKind::DeleteRecursive)
+        ) {
             let last = name.as_str().rsplit('.').next().unwrap_or("");
             // `run`/`call` are too generic outside `subprocess`.
             if matches!(last, "run" | "call") && !name.as_str().contains("subprocess") {

@@ -13,7 +13,7 @@ use super::glob;
 /// The most fields one word may expand to (brace expansion grows exponentially).
 pub const MAX_FIELDS: usize = 1024;
 /// The longest value a field may have (`X=$X$X` doubling).
-pub const MAX_FIELD_LEN: usize = 256 * 1024;
+pub const MAX_FIELD_LEN: usize = 64 * 1024;
 
 /// Why a word could not be resolved at all.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -226,7 +226,7 @@ fn expand_atoms<'a>(
                         alts.push(atoms[start..c].to_vec());
                         start = c + 1;
                     }
-                } else if let Some(seq) = sequence(&atoms[i + 1..close]) {
+                } else if let Some(seq) = sequence(&atoms[i + 1..close])? {
                     alts = seq
                         .into_iter()
                         .map(|s| s.chars().map(Atom::Char).collect())
@@ -259,8 +259,17 @@ fn expand_atoms<'a>(
     Ok(vec![atoms.to_vec()])
 }
 
-/// `{1..5}`, `{a..e}`, `{1..10..2}`.
-fn sequence(atoms: &[Atom]) -> Option<Vec<String>> {
+/// `{1..5}`, `{a..e}`, `{1..10..2}`; an error when the sequence is too long to analyse.
+fn sequence(atoms: &[Atom]) -> Result<Option<Vec<String>>, WordError> {
+    match sequence_inner(atoms) {
+        Some(Some(v)) => Ok(Some(v)),
+        Some(None) => Err(WordError::TooManyFields),
+        None => Ok(None),
+    }
+}
+
+/// `None`: not a sequence; `Some(None)`: a sequence too long to expand.
+fn sequence_inner(atoms: &[Atom]) -> Option<Option<Vec<String>>> {
     let mut s = String::new();
     for a in atoms {
         match a {
@@ -279,7 +288,7 @@ fn sequence(atoms: &[Atom]) -> Option<Vec<String>> {
     if let (Ok(a), Ok(b)) = (bits[0].parse::<i64>(), bits[1].parse::<i64>()) {
         let count = (a - b).checked_abs()? / step + 1;
         if count > MAX_FIELDS as i64 {
-            return None;
+            return Some(None);
         }
         let width = if bits[0].starts_with('0') || bits[1].starts_with('0') {
             bits[0].len().max(bits[1].len())
@@ -292,7 +301,7 @@ fn sequence(atoms: &[Atom]) -> Option<Vec<String>> {
             out.push(format!("{v:0width$}"));
             v = if a <= b { v + step } else { v - step };
         }
-        return Some(out);
+        return Some(Some(out));
     }
     let (ca, cb) = (
         bits[0].chars().collect::<Vec<_>>(),
@@ -313,7 +322,7 @@ fn sequence(atoms: &[Atom]) -> Option<Vec<String>> {
                 break;
             }
         }
-        return Some(out);
+        return Some(Some(out));
     }
     None
 }
@@ -338,6 +347,10 @@ fn tilde(parts: &[WordPart], ctx: &mut dyn Context, _assignment: bool) -> Vec<Wo
             .home()
             .map(WordPart::Quoted)
             .unwrap_or_else(|| unknown_part("~")),
+        "-" => match ctx.lookup("OLDPWD") {
+            Lookup::Known(v) => WordPart::Quoted(v.join(" ")),
+            _ => unknown_part("~-"),
+        },
         "+" => ctx
             .cwd()
             .map(|p| WordPart::Quoted(p.to_string_lossy().into_owned()))

@@ -343,7 +343,14 @@ pub fn peel(name: &str, argv: &[Arg], stdin: Option<&str>) -> Option<Peel> {
         if wr.no_command.contains(&v) {
             return None;
         }
-        if wr.command_string.contains(&v) {
+        let combined = v.starts_with('-')
+            && !v.starts_with("--")
+            && v.len() > 2
+            && wr
+                .command_string
+                .iter()
+                .any(|cs| cs.len() == 2 && v.ends_with(&cs[1..]));
+        if wr.command_string.contains(&v) || combined {
             let s = argv.get(i + 1)?;
             out.shell_string = Some((s.value.clone(), !s.unknown));
             return Some(out);
