@@ -232,6 +232,8 @@ pub enum WordPart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
     pub name: String,
+    /// Written `${...}` rather than `$name`: a following `{a,b}` cannot extend the name.
+    pub braced: bool,
     /// `${name[index]}`, the index as written.
     pub index: Option<String>,
     pub op: ParamOp,

@@ -1117,6 +1117,7 @@ impl Parser {
                 }
                 parts.push(WordPart::Param(Param {
                     name,
+                    braced: false,
                     index: None,
                     op: ParamOp::Plain,
                 }));
@@ -1125,6 +1126,7 @@ impl Parser {
                 self.bump()?;
                 parts.push(WordPart::Param(Param {
                     name: c.to_string(),
+                    braced: false,
                     index: None,
                     op: ParamOp::Plain,
                 }));
@@ -1281,6 +1283,7 @@ impl Parser {
             self.leave();
             return Ok(Param {
                 name,
+                braced: true,
                 index,
                 op: op_prefix.unwrap_or(ParamOp::Plain),
             });
@@ -1306,7 +1309,12 @@ impl Parser {
             },
         };
         self.leave();
-        Ok(Param { name, index, op })
+        Ok(Param {
+            name,
+            braced: true,
+            index,
+            op,
+        })
     }
 
     /// The word inside `${name OP word}` up to the matching `}`.

@@ -22,6 +22,8 @@ pub enum WordError {
     TooManyFields,
     #[error("expansion produces a word longer than {MAX_FIELD_LEN} bytes")]
     TooLong,
+    #[error("a brace expansion extends the name of a variable (`$name{{a,b}}`)")]
+    BraceAfterName,
 }
 
 /// One resolved field (an argument bash would pass).
@@ -154,6 +156,19 @@ fn brace_expand(parts: &[WordPart]) -> Result<Vec<Vec<WordPart>>, WordError> {
         .any(|p| matches!(p, WordPart::Lit(s) if s.contains('{')));
     if !has_brace {
         return Ok(vec![parts.to_vec()]);
+    }
+    // bash expands braces on the raw text, so `$E{,a}` becomes `$E $Ea`: a bare variable
+    // name followed by a brace expansion is not resolved (fail closed).
+    for w in parts.windows(2) {
+        if let [WordPart::Param(p), WordPart::Lit(s)] = w
+            && !p.braced
+            && s.starts_with('{')
+            && p.name
+                .chars()
+                .all(|c| c == '_' || c.is_ascii_alphanumeric())
+        {
+            return Err(WordError::BraceAfterName);
+        }
     }
     let mut atoms = Vec::new();
     for p in parts {
@@ -369,6 +384,7 @@ fn tilde(parts: &[WordPart], ctx: &mut dyn Context, _assignment: bool) -> Vec<Wo
 fn unknown_part(shown: &str) -> WordPart {
     WordPart::Param(Param {
         name: format!("\u{1}{shown}"),
+        braced: true,
         index: None,
         op: ParamOp::Plain,
     })
