@@ -693,7 +693,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                             Some(n) => (n, true),
                             None => (n, false),
                         };
-                        let value = if a.unknown || append {
+                        let value = if a.unknown || append || v.starts_with('(') {
                             Lookup::Unknown
                         } else {
                             Lookup::Known(vec![v.to_string()])

@@ -729,7 +729,11 @@ impl Parser {
                 continue;
             }
             let assign_ok = cmd.words.is_empty();
-            let word = match self.read_word(assign_ok)? {
+            // Declaration builtins take assignment words, arrays included (`declare -A m=()`).
+            let declaration = cmd.words.first().and_then(Word::as_plain).is_some_and(|w| {
+                matches!(w, "declare" | "typeset" | "local" | "export" | "readonly")
+            });
+            let word = match self.read_word(assign_ok || declaration)? {
                 Some(w) => w,
                 None => return Err(self.err("unexpected character")),
             };
@@ -738,7 +742,7 @@ impl Parser {
                 cmd.assignments.push(a);
                 continue;
             }
-            cmd.words.push(word);
+            cmd.words.push(flatten_array_word(word));
         }
         if cmd.words.is_empty() && cmd.assignments.is_empty() && cmd.redirects.is_empty() {
             return Err(self.err("expected a command"));
@@ -1520,6 +1524,33 @@ impl Parser {
     }
 }
 
+/// Turns the array form `name=( a b )` of a declaration builtin's argument back into one word
+/// `name=(a b)`, keeping the elements' parts (and so their substitutions).
+fn flatten_array_word(word: Word) -> Word {
+    let is_array = matches!(word.parts.as_slice(), [WordPart::Lit(_), WordPart::Double(items)]
+        if items.first() == Some(&WordPart::Lit(ARRAY_MARK.into())));
+    if !is_array {
+        return word;
+    }
+    let mut parts = Vec::new();
+    let mut it = word.parts.into_iter();
+    if let Some(WordPart::Lit(name)) = it.next() {
+        parts.push(WordPart::Quoted(format!("{name}(")));
+    }
+    if let Some(WordPart::Double(items)) = it.next() {
+        for (k, item) in items.into_iter().skip(1).enumerate() {
+            if k > 0 {
+                parts.push(WordPart::Quoted(" ".into()));
+            }
+            if let WordPart::Double(p) = item {
+                parts.extend(p);
+            }
+        }
+    }
+    parts.push(WordPart::Quoted(")".into()));
+    Word { parts }
+}
+
 /// Marks the synthetic part that carries an array assignment's elements.
 pub(crate) const ARRAY_MARK: &str = "\u{0}array";
 
@@ -1627,6 +1658,7 @@ mod tests {
         empty: "";
         only_comment: "# nothing";
         newlines: "\n\nls\n\n";
+        declare_array: "declare -A m=(); local -a xs=(a \"$(b)\" c)";
     }
 
     rejects! {
