@@ -398,7 +398,37 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             return out;
         }
         "git" => return git(cmd),
+        "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "yash" => {
+            // The script operand, when the shell is not given `-c` or `-s`.
+            let mut it = cmd.argv.iter().skip(1);
+            while let Some(a) = it.next() {
+                let v = a.value.as_str();
+                if matches!(v, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
+                    it.next();
+                    continue;
+                }
+                if v.starts_with('-') || v.starts_with('+') {
+                    if !v.starts_with("--") && (v.contains('c') || v.contains('s')) {
+                        return out;
+                    }
+                    continue;
+                }
+                out.push(raw(a, AccessKind::Read, by));
+                break;
+            }
+            return out;
+        }
         _ => {}
+    }
+    if let Some(found) = super::interp::detect(by, &cmd.argv[1.min(cmd.argv.len())..])
+        && let super::interp::Code::File(f) = found.code
+    {
+        let unknown = cmd.argv.iter().any(|a| a.value == f && a.unknown);
+        out.push(RawAccess {
+            unknown,
+            ..text(&f, AccessKind::Read, by)
+        });
+        return out;
     }
     let Some(r) = access_rule(by) else {
         return out;

@@ -667,8 +667,13 @@ impl<'e, 'a> Analyser<'e, 'a> {
             );
             return self.record(p);
         }
-        if a0.pattern.is_some() && !self.env.read_files {
-            self.opaque(&a0.value, "the program name is a glob pattern");
+        if let Some(pattern) = &a0.pattern {
+            // Even where the filesystem tells us what the glob matches, a program chosen by
+            // pattern (`/???/?m`) is an evasion, not a way anyone names a program.
+            self.opaque(
+                pattern,
+                &format!("the program name comes from the glob pattern `{pattern}`"),
+            );
         }
         let name = program_name(&a0.value);
         self.special(&name, &mut p);
@@ -896,6 +901,18 @@ impl<'e, 'a> Analyser<'e, 'a> {
     }
 
     fn run_shell(&mut self, name: &str, args: &[Arg], cwd: &Option<PathBuf>, p: &Pending) {
+        // A non-interactive bash sources `$BASH_ENV` first (sh: `$ENV`).
+        for (k, v) in &p.env {
+            if k == "BASH_ENV" || k == "ENV" {
+                match v {
+                    Some(path) => self.run_script(cwd, &path.clone(), false, p),
+                    None => self.opaque(
+                        k,
+                        &format!("`{k}` names a startup script that cannot be known"),
+                    ),
+                }
+            }
+        }
         let mut command_mode = false;
         let mut stdin_mode = false;
         let mut operands = Vec::new();
@@ -1429,7 +1446,7 @@ fn command_output(cmd: &SimpleCommand, stdin: Option<&str>, a: &Analyser) -> Opt
             }
             let mut s = args[i..].join(" ");
             if escapes {
-                s = s.replace("\\n", "\n").replace("\\t", "\t");
+                s = decode_escapes(&s, true);
             }
             if newline {
                 s.push('\n');
@@ -1441,21 +1458,9 @@ fn command_output(cmd: &SimpleCommand, stdin: Option<&str>, a: &Analyser) -> Opt
             if fmt.starts_with('-') {
                 return None;
             }
-            let rest = &args[1..];
-            let fmt = fmt.replace("\\n", "\n").replace("\\t", "\t");
-            if !fmt.contains('%') {
-                return Some(fmt);
-            }
-            if fmt == "%s" || fmt == "%s\n" || fmt == "%b" {
-                let sep = if fmt.ends_with('\n') { "\n" } else { "" };
-                return Some(rest.iter().map(|r| format!("{r}{sep}")).collect());
-            }
-            let mut out = fmt.clone();
-            for r in rest {
-                out = out.replacen("%s", r, 1);
-            }
-            Some(out)
+            printf(fmt, &args[1..])
         }
+        "pwd" => cmd.cwd.as_ref().map(|c| format!("{}\n", c.display())),
         "cat" if args.is_empty() || args == ["-"] => stdin.map(str::to_string),
         "cat" => {
             let mut out = String::new();
@@ -1472,6 +1477,118 @@ fn command_output(cmd: &SimpleCommand, stdin: Option<&str>, a: &Analyser) -> Opt
             Some(out)
         }
         _ => None,
+    }
+}
+
+/// Decodes the backslash escapes of `echo -e` and `printf` (`\n`, `\t`, `\xHH`, `\0NNN`
+/// for echo or `\NNN` for printf, `\\`).
+fn decode_escapes(s: &str, echo: bool) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let radix_digits = |i: &mut usize, radix: u32, max: usize| -> Option<u32> {
+        let mut v = 0u32;
+        let mut n = 0;
+        while n < max {
+            match chars.get(*i).and_then(|c| c.to_digit(radix)) {
+                Some(d) => {
+                    v = v * radix + d;
+                    *i += 1;
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        (n > 0).then_some(v)
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        if c != '\\' || i >= chars.len() {
+            out.push(c);
+            continue;
+        }
+        let e = chars[i];
+        i += 1;
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0c'),
+            'v' => out.push('\x0b'),
+            'e' | 'E' => out.push('\x1b'),
+            '\\' => out.push('\\'),
+            'x' => match radix_digits(&mut i, 16, 2) {
+                Some(v) => out.push(char::from_u32(v).unwrap_or('?')),
+                None => out.push_str("\\x"),
+            },
+            '0' if echo => {
+                let v = radix_digits(&mut i, 8, 3).unwrap_or(0);
+                out.push(char::from_u32(v & 0xff).unwrap_or('?'));
+            }
+            '0'..='7' if !echo => {
+                i -= 1;
+                let v = radix_digits(&mut i, 8, 3).unwrap_or(0);
+                out.push(char::from_u32(v & 0xff).unwrap_or('?'));
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+/// What `printf FORMAT ARGS...` prints, for `%s`, `%b`, `%d`, `%c` and `%%`; the format is
+/// reused while arguments remain, as bash does. `None` for anything else.
+fn printf(fmt: &str, args: &[&str]) -> Option<String> {
+    let fmt: Vec<char> = decode_escapes(fmt, false).chars().collect();
+    let mut out = String::new();
+    let mut next = 0;
+    loop {
+        let mut i = 0;
+        let mut consumed = false;
+        while i < fmt.len() {
+            let c = fmt[i];
+            i += 1;
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            let spec = *fmt.get(i)?;
+            i += 1;
+            let arg = || args.get(next).copied().unwrap_or("");
+            match spec {
+                '%' => out.push('%'),
+                's' | 'd' | 'i' | 'u' => {
+                    out.push_str(arg());
+                    next += 1;
+                    consumed = true;
+                }
+                'b' => {
+                    out.push_str(&decode_escapes(arg(), true));
+                    next += 1;
+                    consumed = true;
+                }
+                'c' => {
+                    if let Some(ch) = arg().chars().next() {
+                        out.push(ch);
+                    }
+                    next += 1;
+                    consumed = true;
+                }
+                _ => return None,
+            }
+            if out.len() > word::MAX_FIELD_LEN {
+                return None;
+            }
+        }
+        if !consumed || next >= args.len() {
+            return Some(out);
+        }
     }
 }
 
