@@ -11,16 +11,19 @@ pub const MAX_ENTRIES: usize = 20_000;
 
 /// Whether `s` holds an unescaped glob metacharacter. Quoted characters are escaped with `\`
 /// in patterns built by `word.rs`.
+/// A `[` counts only when a `]` closes it (`[` alone is the test command, not a pattern).
 pub fn has_glob(pattern: &str) -> bool {
+    let chars: Vec<char> = pattern.chars().collect();
     let mut escaped = false;
-    for c in pattern.chars() {
+    for (i, c) in chars.iter().enumerate() {
         if escaped {
             escaped = false;
             continue;
         }
         match c {
             '\\' => escaped = true,
-            '*' | '?' | '[' => return true,
+            '*' | '?' => return true,
+            '[' if chars[i + 1..].iter().skip(1).any(|c| *c == ']') => return true,
             _ => {}
         }
     }
