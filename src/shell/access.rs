@@ -681,7 +681,6 @@ fn curl(cmd: &SimpleCommand) -> Vec<RawAccess> {
 fn wget(cmd: &SimpleCommand) -> Vec<RawAccess> {
     let mut out = Vec::new();
     let mut explicit = false;
-    let mut to_stdout = false;
     let mut prefix: Option<String> = None;
     let mut urls = Vec::new();
     let args: Vec<&super::Arg> = cmd.argv.iter().skip(1).collect();
@@ -694,9 +693,7 @@ fn wget(cmd: &SimpleCommand) -> Vec<RawAccess> {
             "-O" | "--output-document" => {
                 if let Some(n) = next {
                     explicit = true;
-                    if n.value == "-" {
-                        to_stdout = true;
-                    } else {
+                    if n.value != "-" {
                         out.push(raw(n, AccessKind::Write, "wget"));
                     }
                 }
@@ -721,9 +718,7 @@ fn wget(cmd: &SimpleCommand) -> Vec<RawAccess> {
             _ if v.starts_with("-O") && v.len() > 2 => {
                 explicit = true;
                 let f = &v[2..];
-                if f == "-" {
-                    to_stdout = true;
-                } else {
+                if f != "-" {
                     out.push(RawAccess {
                         text: f.into(),
                         ..raw(a, AccessKind::Write, "wget")
@@ -733,9 +728,7 @@ fn wget(cmd: &SimpleCommand) -> Vec<RawAccess> {
             _ if v.starts_with("--output-document=") => {
                 explicit = true;
                 let f = &v["--output-document=".len()..];
-                if f == "-" {
-                    to_stdout = true;
-                } else {
+                if f != "-" {
                     out.push(RawAccess {
                         text: f.into(),
                         ..raw(a, AccessKind::Write, "wget")
@@ -747,7 +740,6 @@ fn wget(cmd: &SimpleCommand) -> Vec<RawAccess> {
         }
         i += 1;
     }
-    let _ = to_stdout;
     if !explicit {
         for u in urls {
             let name = u

@@ -387,6 +387,8 @@ impl<'e, 'a> Analyser<'e, 'a> {
                     self.walk_list(body);
                 }
             }
+            // Words of compound commands are resolved only for the substitutions they run;
+            // their values do not matter here.
             Compound::ArithFor { header, body } => {
                 let _ = word::resolve_string(header, self);
                 self.walk_list(body);
@@ -639,7 +641,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                 p.wrappers.push(name.clone());
                 let idx = self.record(p.clone());
                 if *known {
-                    self.walk_string(text, Origin::String { by: name }, true, &p);
+                    self.walk_string(text, Origin::String { by: name }, true);
                 } else {
                     self.opaque(
                         &name,
@@ -678,7 +680,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
         let name = program_name(&a0.value);
         self.special(&name, &mut p);
         let idx = self.record(p.clone());
-        self.after_record(&name, &p, idx);
+        self.after_record(&name, &p);
         idx
     }
 
@@ -773,7 +775,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                     );
                 } else {
                     let text = text.join(" ");
-                    self.walk_string(&text, Origin::String { by: "eval".into() }, false, p);
+                    self.walk_string(&text, Origin::String { by: "eval".into() }, false);
                 }
             }
             "trap" => {
@@ -788,7 +790,6 @@ impl<'e, 'a> Analyser<'e, 'a> {
                             &first.value.clone(),
                             Origin::String { by: "trap".into() },
                             false,
-                            p,
                         );
                     }
                 }
@@ -799,7 +800,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                         let origin = Origin::Definition {
                             name: n.to_string(),
                         };
-                        self.walk_string(v, origin, false, p);
+                        self.walk_string(v, origin, false);
                     }
                 }
             }
@@ -823,7 +824,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
     }
 
     /// Programs that run other code, handled after the command itself is recorded.
-    fn after_record(&mut self, name: &str, p: &Pending, idx: Option<usize>) {
+    fn after_record(&mut self, name: &str, p: &Pending) {
         let args: Vec<Arg> = p.argv.iter().skip(1).cloned().collect();
         let cwd = p.cwd.clone().unwrap_or_else(|| self.st.cwd.clone());
         if SHELLS.contains(&name) || name == "fish" {
@@ -831,7 +832,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
             return;
         }
         if let Some(found) = interp::detect(name, &args) {
-            self.run_interpreter(name, found, p, idx);
+            self.run_interpreter(name, found, p);
             return;
         }
         if name == "find" {
@@ -854,7 +855,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
             let exp = programs::git::expand(&p.argv);
             let from_env = programs::git::command_vars(&p.env);
             for s in exp.shell_strings.into_iter().chain(from_env) {
-                self.walk_string(&s, Origin::String { by: "git".into() }, true, p);
+                self.walk_string(&s, Origin::String { by: "git".into() }, true);
             }
             if let Some(argv) = exp.rewritten {
                 let child = Pending {
@@ -888,7 +889,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                 match self.file_text(&abs) {
                     FileText::Known(text) => {
                         if is_shell_script(&text) {
-                            self.walk_string(&text, Origin::Script { path: abs }, true, p);
+                            self.walk_string(&text, Origin::Script { path: abs }, true);
                         }
                     }
                     FileText::Unknown => {
@@ -953,7 +954,6 @@ impl<'e, 'a> Analyser<'e, 'a> {
                             by: name.to_string(),
                         },
                         true,
-                        p,
                     )
                 }
                 Some(s) => self.opaque(
@@ -986,7 +986,6 @@ impl<'e, 'a> Analyser<'e, 'a> {
                         by: name.to_string(),
                     },
                     true,
-                    p,
                 )
             }
             None if p.stdin_redirected => self.opaque(
@@ -999,13 +998,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
         }
     }
 
-    fn run_interpreter(
-        &mut self,
-        name: &str,
-        found: interp::Found,
-        p: &Pending,
-        idx: Option<usize>,
-    ) {
+    fn run_interpreter(&mut self, name: &str, found: interp::Found, p: &Pending) {
         let code = match found.code {
             interp::Code::Inline(code) => Some(code),
             interp::Code::Stdin => match &p.stdin {
@@ -1063,7 +1056,6 @@ impl<'e, 'a> Analyser<'e, 'a> {
         for reason in scan.opaque {
             self.opaque(name, &reason);
         }
-        let _ = idx;
         for s in scan.commands {
             self.walk_string(
                 &s,
@@ -1071,7 +1063,6 @@ impl<'e, 'a> Analyser<'e, 'a> {
                     by: name.to_string(),
                 },
                 true,
-                p,
             );
         }
     }
@@ -1093,7 +1084,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
             match &p.stdin {
                 Some(t) => {
                     let t = t.clone();
-                    self.walk_string(&t, Origin::String { by: "stdin".into() }, fresh, p);
+                    self.walk_string(&t, Origin::String { by: "stdin".into() }, fresh);
                 }
                 None => self.opaque(
                     raw,
@@ -1103,9 +1094,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
             return;
         }
         match self.file_text(&abs) {
-            FileText::Known(text) => {
-                self.walk_string(&text, Origin::Script { path: abs }, fresh, p)
-            }
+            FileText::Known(text) => self.walk_string(&text, Origin::Script { path: abs }, fresh),
             FileText::Unknown => self.opaque(raw, &format!("the script `{raw}` cannot be read")),
             FileText::Missing => {
                 if !self.env.read_files {
@@ -1116,7 +1105,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
     }
 
     /// Parses and walks a string bash would run. `fresh`: in a new shell (state is restored).
-    fn walk_string(&mut self, text: &str, origin: Origin, fresh: bool, _p: &Pending) {
+    fn walk_string(&mut self, text: &str, origin: Origin, fresh: bool) {
         if self.reparse >= MAX_REPARSE {
             self.opaque(
                 &excerpt(text),

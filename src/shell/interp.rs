@@ -282,7 +282,7 @@ static DYNAMIC: LazyLock<Regex> = LazyLock::new(|| {
 
 static BARE_SHELL: LazyLock<Regex> = LazyLock::new(|| {
     // Perl/Ruby calls without parentheses: `system "cmd"`, `exec 'cmd'`.
-    Regex::new(r#"\b(system|exec|qx)\s*["'{(]"#).expect("static regex")
+    Regex::new(r#"\b(system|exec)\s+["']"#).expect("static regex")
 });
 
 /// Scans one-liner code.
@@ -378,8 +378,7 @@ pub fn scan(lang: Lang, code: &str) -> Scan {
             _ => {}
         }
     }
-    for (open, ks, in_list) in &shell_calls {
-        let _ = open;
+    for (_, ks, in_list) in &shell_calls {
         let parts: Vec<&str> = ks.iter().map(|k| lits[*k].text.as_str()).collect();
         let cmd = if *in_list {
             parts
@@ -404,8 +403,17 @@ pub fn scan(lang: Lang, code: &str) -> Scan {
             ));
         }
     }
-    for m in BARE_SHELL.find_iter(&masked_str) {
-        let _ = m;
+    if matches!(lang, Lang::Perl | Lang::Ruby) {
+        for m in BARE_SHELL.find_iter(&masked_str) {
+            // The literal that starts at the quote the match ends with.
+            let quote_at = masked_str[..m.end()].chars().count().saturating_sub(1);
+            if let Some(k) = lits.iter().position(|l| l.start == quote_at)
+                && !handled[k]
+            {
+                out.commands.push(lits[k].text.clone());
+                handled[k] = true;
+            }
+        }
     }
     for (k, l) in lits.iter().enumerate() {
         if !handled[k] && is_path_like(&l.text) {
@@ -639,6 +647,42 @@ mod tests {
             "import base64;exec(base64.b64decode('cHJpbnQoMSk='))",
         );
         assert!(!s.opaque.is_empty());
+    }
+
+    #[test]
+    fn perl_system_without_parentheses() {
+        let s = scan(Lang::Perl, "system \"sudo id\"; print 1");
+        assert_eq!(s.commands, vec!["sudo id"]);
+    }
+
+    #[test]
+    fn detects_where_the_code_comes_from() {
+        let args = |v: &[&str]| {
+            v.iter()
+                .map(|s| super::super::Arg::known(*s))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            detect("python3", &args(&["-c", "x"])).map(|f| f.code),
+            Some(Code::Inline("x".into()))
+        );
+        assert_eq!(
+            detect("python3", &args(&["-"])).map(|f| f.code),
+            Some(Code::Stdin)
+        );
+        assert_eq!(
+            detect("python3", &args(&["-m", "pip"])).map(|f| f.code),
+            Some(Code::None)
+        );
+        assert_eq!(
+            detect("node", &args(&["app.js"])).map(|f| f.code),
+            Some(Code::File("app.js".into()))
+        );
+        assert_eq!(
+            detect("perl", &args(&["-e", "a", "-e", "b"])).map(|f| f.code),
+            Some(Code::Inline("a\nb".into()))
+        );
+        assert_eq!(detect("ls", &args(&[])), None);
     }
 
     #[test]

@@ -266,3 +266,53 @@ impl fmt::Display for SimpleCommand {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! production {
+        ($($name:ident: $id:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() { assert_eq!(builtin_production_identifier($id), $want, "{}", $id); }
+        )*};
+    }
+
+    production! {
+        prod: "prod" => true;
+        production_word: "production" => true;
+        prd: "prd" => true;
+        live: "live" => true;
+        eu_prod_1: "eu-prod-1" => true;
+        host: "app.prod.example.gov.uk" => true;
+        live_db: "live-db" => true;
+        upper: "PROD_DB" => true;
+        product: "product" => false;
+        delivery: "delivery" => false;
+        olive: "olive" => false;
+        staging: "staging" => false;
+        prodigy: "prodigy" => false;
+        empty: "" => false;
+    }
+
+    #[test]
+    fn display_quotes_what_needs_quoting() {
+        let cmd = SimpleCommand {
+            argv: vec![
+                Arg::known("git"),
+                Arg::known("commit"),
+                Arg::known("-m"),
+                Arg::known("a b"),
+            ],
+            name: "git".into(),
+            cwd: None,
+            env: vec![("A".into(), Some("1".into()))],
+            redirects: Vec::new(),
+            wrappers: Vec::new(),
+            connection: Connection::default(),
+            origin: Origin::Inline,
+            depth: 0,
+        };
+        assert_eq!(cmd.to_string(), "A=1 git commit -m 'a b'");
+    }
+}

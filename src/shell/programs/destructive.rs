@@ -59,3 +59,49 @@ pub fn catastrophic(
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn check(path: &str, selective: bool) -> Option<String> {
+        let project = PathBuf::from("/home/u/proj");
+        let home = PathBuf::from("/home/u");
+        let roots = vec![project.clone(), PathBuf::from("/tmp")];
+        let env = ShellEnv {
+            cwd: &project,
+            home: Some(&home),
+            project_root: &project,
+            write_roots: &roots,
+            protected_branches: &[],
+            ai_markers: &[],
+            is_production_identifier: &crate::shell::builtin_production_identifier,
+            read_files: false,
+        };
+        why(Path::new(path), selective, &env)
+    }
+
+    macro_rules! deletes {
+        ($($name:ident: $path:expr, $selective:expr => $catastrophic:expr;)*) => {$(
+            #[test]
+            fn $name() { assert_eq!(check($path, $selective).is_some(), $catastrophic, "{}", $path); }
+        )*};
+    }
+
+    deletes! {
+        root: "/", false => true;
+        home: "/home/u", false => true;
+        above_home: "/home", false => true;
+        project: "/home/u/proj", false => true;
+        git_dir: "/home/u/proj/.git", false => true;
+        inside_git: "/home/u/proj/.git/objects", false => true;
+        build_dir: "/home/u/proj/target", false => false;
+        tmp_file: "/tmp/x", false => false;
+        tmp_root: "/tmp", false => true;
+        outside: "/srv/data", false => true;
+        selective_project: "/home/u/proj", true => false;
+        selective_home: "/home/u", true => true;
+        selective_outside: "/var/log", true => true;
+    }
+}

@@ -177,7 +177,7 @@ pub(crate) fn check(cmd: &SimpleCommand, out: &mut Vec<Finding>) {
         {
             out.push(finding("dd", &subject, "it writes a raw device"));
         }
-        "docker" | "podman" | "nerdctl" => check_container(cmd, &args, &subject, out),
+        "docker" | "podman" | "nerdctl" => check_container(&args, &subject, out),
         "kubectl"
             if args.iter().any(|a| {
                 a.contains("\"privileged\":true")
@@ -191,7 +191,7 @@ pub(crate) fn check(cmd: &SimpleCommand, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_container(cmd: &SimpleCommand, args: &[&str], subject: &str, out: &mut Vec<Finding>) {
+fn check_container(args: &[&str], subject: &str, out: &mut Vec<Finding>) {
     let sub = args
         .iter()
         .find(|a| !a.starts_with('-'))
@@ -201,7 +201,6 @@ fn check_container(cmd: &SimpleCommand, args: &[&str], subject: &str, out: &mut 
     if !runs {
         return;
     }
-    let _ = cmd;
     let mut bad = None;
     for (i, a) in args.iter().enumerate() {
         let next = args.get(i + 1).copied().unwrap_or("");

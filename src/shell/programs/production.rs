@@ -26,24 +26,6 @@ const BUILD_MODE_VARS: &[&str] = &[
     "GENERATE_SOURCEMAP",
 ];
 
-/// Environment variables that choose a system.
-const SYSTEM_VARS: &[&str] = &[
-    "KUBECONFIG",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "CLOUDSDK_CORE_PROJECT",
-    "GOOGLE_CLOUD_PROJECT",
-    "AZURE_SUBSCRIPTION_ID",
-    "TF_WORKSPACE",
-    "PULUMI_STACK",
-    "PGHOST",
-    "PGDATABASE",
-    "DATABASE_URL",
-    "MYSQL_HOST",
-    "REDIS_URL",
-    "MONGODB_URI",
-];
-
 fn system_finding(cmd: &str, what: &str, id: &str) -> Finding {
     Finding::new(
         SYSTEM,
@@ -559,7 +541,6 @@ pub(crate) fn check(i: usize, cmds: &[SimpleCommand], env: &ShellEnv, out: &mut 
         }
         _ => {}
     }
-    let _ = SYSTEM_VARS;
 }
 
 /// The current context of the kubeconfig in force.
