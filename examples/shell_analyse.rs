@@ -28,12 +28,24 @@ fn main() {
         bench(&env);
         return;
     }
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| {
+            if a == "-" {
+                std::io::read_to_string(std::io::stdin()).unwrap_or_default()
+            } else {
+                a
+            }
+        })
+        .collect();
     for command in &args {
         let t = Instant::now();
         let report = analyse(command, &env);
         let elapsed = t.elapsed();
-        println!("# {command}  ({elapsed:?})");
-        println!("{}", report.normalised);
+        let shown: String = command.chars().take(100).collect();
+        println!("# {shown}  ({elapsed:?})");
+        let normalised: String = report.normalised.chars().take(2000).collect();
+        println!("{normalised}");
         for a in &report.accesses {
             println!(
                 "  access {} {} by {}{}",

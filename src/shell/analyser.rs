@@ -1680,3 +1680,56 @@ impl Context for Analyser<'_, '_> {
         path
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::builtin_production_identifier;
+
+    fn analyse(command: &str) -> ShellReport {
+        let cwd = PathBuf::from("/p");
+        let roots = vec![cwd.clone()];
+        let env = ShellEnv {
+            cwd: &cwd,
+            home: None,
+            project_root: &cwd,
+            write_roots: &roots,
+            protected_branches: &[],
+            ai_markers: &[],
+            is_production_identifier: &builtin_production_identifier,
+            read_files: false,
+        };
+        run(command, &env)
+    }
+
+    /// The deepest inputs the limits allow must not overflow a test thread's 2 MiB stack
+    /// (debug build), nor may nesting through re-parsed strings.
+    #[test]
+    fn deepest_allowed_nesting_fits_the_stack() {
+        for n in [10, 20, 21, 22, 30, 40, 70] {
+            let subs = format!("{}rm -rf /{}", "echo $(".repeat(n), ")".repeat(n));
+            let _ = analyse(&subs);
+            let shells = format!("{}x", "( ".repeat(n)) + &" )".repeat(n);
+            let _ = analyse(&shells);
+            let ifs = "if true; then ".repeat(n) + "x" + &"; fi".repeat(n);
+            let _ = analyse(&ifs);
+            let braces = "${a:-".repeat(n) + &"}".repeat(n);
+            let _ = analyse(&format!("echo {braces}"));
+        }
+        // Nesting through `bash -c` strings: each level quoted once more.
+        let mut cmd = String::from("rm -rf /");
+        for _ in 0..12 {
+            cmd = format!("bash -c {}", crate::shell::word::shell_quote(&cmd));
+        }
+        let report = analyse(&cmd);
+        assert!(report.is_opaque() || report.rules().contains(&"shell.delete-catastrophic"));
+    }
+
+    #[test]
+    fn nesting_within_the_limits_is_analysed() {
+        let report = analyse("echo $(echo $(echo $(rm -rf /)))");
+        assert!(report.rules().contains(&"shell.delete-catastrophic"));
+        let report = analyse("bash -c \"bash -c 'sudo id'\"");
+        assert!(report.rules().contains(&"shell.privileged.sudo"));
+    }
+}

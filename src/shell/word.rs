@@ -93,9 +93,7 @@ pub fn resolve(word: &Word, ctx: &mut dyn Context) -> Result<Vec<Field>, WordErr
     for parts in alternatives {
         let parts = tilde(&parts, ctx, false);
         let mut pieces = Vec::new();
-        for part in &parts {
-            expand_part(part, false, ctx, &mut pieces)?;
-        }
+        expand_parts(&parts, false, ctx, &mut pieces)?;
         for f in split_fields(pieces, ctx)? {
             out.extend(glob_field(f, ctx));
             if out.len() > MAX_FIELDS {
@@ -111,9 +109,7 @@ pub fn resolve(word: &Word, ctx: &mut dyn Context) -> Result<Vec<Field>, WordErr
 pub fn resolve_string(word: &Word, ctx: &mut dyn Context) -> Result<(String, bool), WordError> {
     let parts = tilde(&word.parts, ctx, true);
     let mut pieces = Vec::new();
-    for part in &parts {
-        expand_part(part, true, ctx, &mut pieces)?;
-    }
+    expand_parts(&parts, true, ctx, &mut pieces)?;
     let mut s = String::new();
     let mut unknown = false;
     for p in pieces {
@@ -411,9 +407,7 @@ fn expand_part(
         WordPart::Double(inner) => {
             // An empty "" still makes a field.
             out.push(piece(String::new(), true, false, false));
-            for p in inner {
-                expand_part(p, true, ctx, out)?;
-            }
+            expand_parts(inner, true, ctx, out)?;
         }
         WordPart::Param(p) => expand_param(p, quoted, ctx, out)?,
         WordPart::CommandSub(script) => {
@@ -433,23 +427,38 @@ fn expand_part(
         WordPart::Arith(expr) => {
             // The expression's substitutions run; its value is a number we do not compute.
             let mut inner = Vec::new();
-            for p in &expr.parts {
-                expand_part(p, true, ctx, &mut inner)?;
-            }
+            expand_parts(&expr.parts, true, ctx, &mut inner)?;
             out.push(piece("$((…))".into(), quoted, false, true));
         }
     }
-    if out.iter().map(|p| p.text.len()).sum::<usize>() > MAX_FIELD_LEN {
+    if out.last().is_some_and(|p| p.text.len() > MAX_FIELD_LEN) {
         return Err(WordError::TooLong);
+    }
+    Ok(())
+}
+
+/// Expands parts in order, keeping a running total so that the length cap costs linear time.
+fn expand_parts(
+    parts: &[WordPart],
+    quoted: bool,
+    ctx: &mut dyn Context,
+    out: &mut Vec<Piece>,
+) -> Result<(), WordError> {
+    let mut total: usize = out.iter().map(|p| p.text.len()).sum();
+    for part in parts {
+        let before = out.len();
+        expand_part(part, quoted, ctx, out)?;
+        total += out[before..].iter().map(|p| p.text.len()).sum::<usize>();
+        if total > MAX_FIELD_LEN {
+            return Err(WordError::TooLong);
+        }
     }
     Ok(())
 }
 
 fn word_string(word: &Word, ctx: &mut dyn Context) -> Result<(String, bool), WordError> {
     let mut pieces = Vec::new();
-    for p in &word.parts {
-        expand_part(p, true, ctx, &mut pieces)?;
-    }
+    expand_parts(&word.parts, true, ctx, &mut pieces)?;
     let unknown = pieces.iter().any(|p| p.unknown);
     Ok((pieces.into_iter().map(|p| p.text).collect(), unknown))
 }
