@@ -892,6 +892,9 @@ impl<'e, 'a> Analyser<'e, 'a> {
                             self.walk_string(&text, Origin::Script { path: abs }, true);
                         }
                     }
+                    // Too large to read whole: a compiled program or a non-shell script is
+                    // not ours to analyse; only a shell script we cannot read is opaque.
+                    FileText::Unknown if self.is_not_shell_program(&abs) => {}
                     FileText::Unknown => {
                         self.opaque(&path, &format!("the program `{path}` cannot be read"))
                     }
@@ -899,6 +902,34 @@ impl<'e, 'a> Analyser<'e, 'a> {
                 }
             }
         }
+    }
+
+    /// Whether the file on disk is a compiled program or a script for another interpreter,
+    /// judged from its first bytes. Only files never written by this command qualify.
+    fn is_not_shell_program(&self, path: &Path) -> bool {
+        if !self.env.read_files || self.files.contains_key(path) {
+            return false;
+        }
+        use std::io::Read;
+        let mut head = [0u8; 512];
+        let n = match std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        let head = &head[..n];
+        let magic: [&[u8]; 6] = [
+            b"\x7fELF",
+            &[0xfe, 0xed, 0xfa, 0xce],
+            &[0xfe, 0xed, 0xfa, 0xcf],
+            &[0xce, 0xfa, 0xed, 0xfe],
+            &[0xcf, 0xfa, 0xed, 0xfe],
+            &[0xca, 0xfe, 0xba, 0xbe],
+        ];
+        if magic.iter().any(|m| head.starts_with(m)) {
+            return true;
+        }
+        let text = String::from_utf8_lossy(head);
+        text.starts_with("#!") && !is_shell_script(&text)
     }
 
     fn run_shell(&mut self, name: &str, args: &[Arg], cwd: &Option<PathBuf>, p: &Pending) {
@@ -1731,5 +1762,38 @@ mod tests {
         assert!(report.rules().contains(&"shell.delete-catastrophic"));
         let report = analyse("bash -c \"bash -c 'sudo id'\"");
         assert!(report.rules().contains(&"shell.privileged.sudo"));
+    }
+}
+
+#[cfg(test)]
+mod disk_tests {
+    use super::*;
+    use crate::shell::builtin_production_identifier;
+
+    /// A large compiled program run by path is not opaque; a large shell script is.
+    #[test]
+    fn large_binaries_are_not_opaque_but_large_scripts_are() {
+        let dir = std::env::temp_dir().join(format!("hookguard-bin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut elf = b"\x7fELF".to_vec();
+        elf.resize(300 * 1024, 0);
+        std::fs::write(dir.join("app"), &elf).unwrap();
+        let mut script = b"#!/bin/sh\n".to_vec();
+        script.resize(300 * 1024, b'#');
+        std::fs::write(dir.join("big.sh"), &script).unwrap();
+        let roots = vec![dir.clone()];
+        let env = ShellEnv {
+            cwd: &dir,
+            home: None,
+            project_root: &dir,
+            write_roots: &roots,
+            protected_branches: &[],
+            ai_markers: &[],
+            is_production_identifier: &builtin_production_identifier,
+            read_files: true,
+        };
+        assert!(!run("./app --version", &env).is_opaque());
+        assert!(run("./big.sh", &env).is_opaque());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
