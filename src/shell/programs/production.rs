@@ -379,6 +379,45 @@ pub(crate) fn check(i: usize, cmds: &[SimpleCommand], env: &ShellEnv, out: &mut 
                 out.push(mutating_finding(cmd, v));
             }
         }
+        "ansible" | "ansible-playbook" => {
+            for v in opt_value(cmd, &["-i", "--inventory", "-l", "--limit"]) {
+                check_id("the Ansible inventory or host pattern", &v, out);
+            }
+            if cmd.name == "ansible"
+                && let Some(pattern) = operands(
+                    cmd,
+                    &[
+                        "-i",
+                        "--inventory",
+                        "-l",
+                        "--limit",
+                        "-m",
+                        "--module-name",
+                        "-a",
+                        "--args",
+                        "-u",
+                        "--user",
+                        "-e",
+                        "--extra-vars",
+                        "-f",
+                        "--forks",
+                    ],
+                    0,
+                )
+                .first()
+            {
+                check_id("the Ansible host pattern", pattern, out);
+            }
+            let checking = args.iter().any(|a| {
+                matches!(
+                    *a,
+                    "--check" | "-C" | "--syntax-check" | "--list-hosts" | "--list-tasks"
+                )
+            });
+            if cmd.name == "ansible-playbook" && !checking {
+                out.push(mutating_finding(cmd, "ansible-playbook"));
+            }
+        }
         "ssh" | "mosh" | "sftp" | "autossh" => {
             let ops = operands(
                 cmd,
