@@ -287,6 +287,14 @@ static WRAPPERS: &[Wrapper] = &[
             &["-o", "-e", "-s", "-u", "-n", "-a", "-l"],
         )
     },
+    Wrapper {
+        detached: true,
+        ..w("coproc", Shape::Options, &[])
+    },
+    Wrapper {
+        command_string: &["-c"],
+        ..w("sg", Shape::OptionsThenOperand, &[])
+    },
     w("busybox", Shape::Applet, &[]),
     w("toybox", Shape::Applet, &[]),
     w("caffeinate", Shape::Options, &["-t", "-w"]),

@@ -20,8 +20,10 @@ pub fn finding(subject: &str, how: &str) -> Finding {
 }
 
 pub(crate) fn check(cmd: &SimpleCommand, out: &mut Vec<Finding>) {
-    if cmd.runs_as("setsid") {
-        out.push(finding(&cmd.to_string(), "setsid"));
+    for how in ["setsid", "coproc"] {
+        if cmd.runs_as(how) {
+            out.push(finding(&cmd.to_string(), how));
+        }
     }
     if cmd.name == "disown" {
         out.push(finding(&cmd.to_string(), "disown"));
