@@ -19,3 +19,4 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod session;
+pub mod shell;

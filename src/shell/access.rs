@@ -1,0 +1,915 @@
+//! File accesses by program: which arguments of which programs are files read, written,
+//! deleted or executed. One row per program family in [`access_rule`]; what is not listed
+//! reports no argument accesses (redirections are always reported by the analyser).
+
+use super::wrappers::find_starts;
+use super::{AccessKind, SimpleCommand};
+
+/// An access before path resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RawAccess {
+    pub text: String,
+    pub kind: AccessKind,
+    pub by: String,
+    pub recursive: bool,
+    pub forced: bool,
+    /// Deletes only some files under the path (`find -name x -delete`, `git clean`).
+    pub selective: bool,
+    pub unknown: bool,
+}
+
+/// How a program's operands are used.
+struct Rule {
+    /// Options that take a separate argument (skipped when collecting operands).
+    with_arg: &'static [&'static str],
+    /// The first operand is a pattern or script, not a file (unless `-e`/`-f` supplies it).
+    pattern_first: bool,
+    /// What the operands are.
+    operands: Operands,
+    /// Options whose argument is a file read (`grep -f`, `awk -f`, `openssl -in`).
+    read_opts: &'static [&'static str],
+    /// Options whose argument is a file written (`openssl -out`, `curl -o`).
+    write_opts: &'static [&'static str],
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operands {
+    Read,
+    Write,
+    ReadWrite,
+    /// Sources read, last operand written (`cp`, `install`, `ln`).
+    CopyLike,
+    /// Sources read and removed, last operand written.
+    MoveLike,
+    /// First operand (mode/owner) skipped, rest written.
+    SkipFirstWrite,
+    Delete,
+}
+
+const fn rule(operands: Operands, with_arg: &'static [&'static str]) -> Rule {
+    Rule {
+        with_arg,
+        pattern_first: false,
+        operands,
+        read_opts: &[],
+        write_opts: &[],
+    }
+}
+
+fn access_rule(name: &str) -> Option<Rule> {
+    use Operands::*;
+    Some(match name {
+        "cat" | "tac" | "nl" | "less" | "more" | "most" | "bat" | "batcat" | "view" | "strings"
+        | "od" | "hexdump" | "xxd" | "base64" | "base32" | "wc" | "cmp" | "diff" | "sdiff"
+        | "comm" | "paste" | "fold" | "fmt" | "rev" | "column" | "zcat" | "zless" | "bzcat"
+        | "xzcat" | "lzcat" | "zstdcat" | "iconv" | "md5sum" | "sha1sum" | "sha256sum"
+        | "sha512sum" | "cksum" | "file" | "source" | "." | "expand" | "unexpand" | "look"
+        | "pr" | "gpg" | "split" => rule(
+            Read,
+            &["-n", "-c", "-s", "-w", "-f", "-t", "-l", "-o", "-L"],
+        ),
+        "head" | "tail" => rule(
+            Read,
+            &[
+                "-n",
+                "-c",
+                "--lines",
+                "--bytes",
+                "-s",
+                "--sleep-interval",
+                "--pid",
+            ],
+        ),
+        "sort" | "uniq" => Rule {
+            write_opts: &["-o", "--output"],
+            ..rule(
+                Read,
+                &["-k", "-t", "-S", "-T", "--parallel", "-f", "-s", "-w"],
+            )
+        },
+        "cut" | "tr" | "join" => rule(
+            Read,
+            &["-d", "-f", "-c", "-b", "-t", "-1", "-2", "-o", "-j"],
+        ),
+        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" => Rule {
+            pattern_first: true,
+            read_opts: &["-f", "--file"],
+            ..rule(
+                Read,
+                &[
+                    "-e",
+                    "-f",
+                    "-m",
+                    "-A",
+                    "-B",
+                    "-C",
+                    "--regexp",
+                    "--file",
+                    "--max-count",
+                    "--context",
+                    "-g",
+                    "--glob",
+                    "-t",
+                    "--type",
+                    "-T",
+                    "--type-not",
+                    "-j",
+                    "--threads",
+                    "-M",
+                    "--max-columns",
+                    "--include",
+                    "--exclude",
+                    "-d",
+                    "-D",
+                    "--color",
+                    "--colour",
+                    "-E",
+                    "--encoding",
+                    "--iglob",
+                    "--max-depth",
+                ],
+            )
+        },
+        "sed" => Rule {
+            pattern_first: true,
+            read_opts: &["-f", "--file"],
+            ..rule(Read, &["-e", "-f", "--expression", "--file", "-l"])
+        },
+        "awk" | "gawk" | "mawk" | "nawk" => Rule {
+            pattern_first: true,
+            read_opts: &["-f"],
+            ..rule(Read, &["-f", "-v", "-F"])
+        },
+        "jq" | "yq" | "gojq" => Rule {
+            pattern_first: true,
+            read_opts: &["--slurpfile", "--rawfile", "--from-file"],
+            ..rule(Read, &["--arg", "--argjson", "--indent", "--tab"])
+        },
+        "vi" | "vim" | "nvim" | "nano" | "emacs" | "pico" | "ed" | "ex" => {
+            rule(ReadWrite, &["-c", "-u", "-S"])
+        }
+        "tee" => rule(Write, &[]),
+        "touch" => rule(Write, &["-d", "-r", "-t", "--date", "--reference"]),
+        "mkdir" => rule(Write, &["-m", "--mode"]),
+        "truncate" => rule(Write, &["-s", "--size", "-r", "--reference"]),
+        "chmod" | "chown" | "chgrp" | "setfacl" => rule(SkipFirstWrite, &["--reference"]),
+        "cp" | "install" | "ln" | "rsync" | "scp" => rule(
+            CopyLike,
+            &[
+                "-t",
+                "--target-directory",
+                "-m",
+                "--mode",
+                "-o",
+                "-g",
+                "-S",
+                "-e",
+                "--rsh",
+                "-P",
+                "-i",
+                "-F",
+                "--exclude",
+                "--include",
+                "-c",
+                "-J",
+                "-l",
+                "--suffix",
+                "--chown",
+                "--backup-dir",
+                "--exclude-from",
+                "--files-from",
+            ],
+        ),
+        "mv" => rule(MoveLike, &["-t", "--target-directory", "-S", "--suffix"]),
+        "rm" | "rmdir" | "unlink" | "shred" | "srm" => {
+            rule(Delete, &["-n", "--iterations", "-s", "--size"])
+        }
+        _ => return None,
+    })
+}
+
+/// Collects operands, skipping options and option arguments.
+fn operands<'c>(cmd: &'c SimpleCommand, with_arg: &[&str]) -> Vec<&'c super::Arg> {
+    let mut out = Vec::new();
+    let mut i = 1;
+    let mut opts_done = false;
+    while i < cmd.argv.len() {
+        let a = &cmd.argv[i];
+        let v = a.value.as_str();
+        if !opts_done && v == "--" {
+            opts_done = true;
+        } else if !opts_done && v.starts_with('-') && v.len() > 1 && !a.unknown {
+            if with_arg.contains(&v) {
+                i += 1;
+            }
+        } else {
+            out.push(a);
+        }
+        i += 1;
+    }
+    out
+}
+
+fn opt_values<'c>(cmd: &'c SimpleCommand, opts: &[&str]) -> Vec<&'c super::Arg> {
+    let mut out = Vec::new();
+    for (i, a) in cmd.argv.iter().enumerate().skip(1) {
+        if opts.contains(&a.value.as_str())
+            && let Some(n) = cmd.argv.get(i + 1)
+        {
+            out.push(n);
+        }
+    }
+    out
+}
+
+fn raw(a: &super::Arg, kind: AccessKind, by: &str) -> RawAccess {
+    RawAccess {
+        text: a.value.clone(),
+        kind,
+        by: by.to_string(),
+        recursive: false,
+        forced: false,
+        selective: false,
+        unknown: a.unknown,
+    }
+}
+
+fn text(s: &str, kind: AccessKind, by: &str) -> RawAccess {
+    RawAccess {
+        text: s.to_string(),
+        kind,
+        by: by.to_string(),
+        recursive: false,
+        forced: false,
+        selective: false,
+        unknown: false,
+    }
+}
+
+fn is_remote(s: &str) -> bool {
+    // `host:path`, `user@host:path`, `rsync://`, but not `./a:b` or `/a:b`.
+    if s.contains("://") {
+        return true;
+    }
+    match s.split_once(':') {
+        Some((host, _)) => !host.is_empty() && !host.contains('/'),
+        None => false,
+    }
+}
+
+fn short_flag(cmd: &SimpleCommand, c: char, long: &[&str]) -> bool {
+    cmd.args().any(|a| {
+        long.contains(&a) || (a.starts_with('-') && !a.starts_with("--") && a[1..].contains(c))
+    })
+}
+
+/// The file accesses a command's arguments make.
+pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let by = cmd.name.as_str();
+    let mut out = Vec::new();
+    match by {
+        "curl" => return curl(cmd),
+        "wget" => return wget(cmd),
+        "tar" | "bsdtar" | "gtar" => return tar(cmd),
+        "zip" => {
+            let ops = operands(cmd, &["-x", "-i", "-b", "-n", "-P", "-t", "-tt"]);
+            for (k, a) in ops.iter().enumerate() {
+                out.push(raw(
+                    a,
+                    if k == 0 {
+                        AccessKind::Write
+                    } else {
+                        AccessKind::Read
+                    },
+                    by,
+                ));
+            }
+            return out;
+        }
+        "unzip" => {
+            let ops = operands(cmd, &["-d", "-x", "-P"]);
+            if let Some(a) = ops.first() {
+                out.push(raw(a, AccessKind::Read, by));
+            }
+            match opt_values(cmd, &["-d"]).first() {
+                Some(d) => out.push(RawAccess {
+                    recursive: true,
+                    ..raw(d, AccessKind::Write, by)
+                }),
+                None if !cmd.has("-l") && !cmd.has("-p") => out.push(RawAccess {
+                    recursive: true,
+                    ..text(".", AccessKind::Write, by)
+                }),
+                None => {}
+            }
+            return out;
+        }
+        "dd" => {
+            for a in cmd.argv.iter().skip(1) {
+                if let Some(f) = a.value.strip_prefix("if=") {
+                    out.push(RawAccess {
+                        text: f.into(),
+                        ..raw(a, AccessKind::Read, by)
+                    });
+                }
+                if let Some(f) = a.value.strip_prefix("of=") {
+                    out.push(RawAccess {
+                        text: f.into(),
+                        ..raw(a, AccessKind::Write, by)
+                    });
+                }
+            }
+            return out;
+        }
+        "openssl" => {
+            for a in opt_values(
+                cmd,
+                &[
+                    "-in", "-key", "-inkey", "-kfile", "-passin", "-CAfile", "-cert",
+                ],
+            ) {
+                let t = a.value.strip_prefix("file:").unwrap_or(&a.value);
+                if a.value.starts_with("pass:") || a.value.starts_with("env:") {
+                    continue;
+                }
+                out.push(RawAccess {
+                    text: t.into(),
+                    ..raw(a, AccessKind::Read, by)
+                });
+            }
+            for a in opt_values(cmd, &["-out", "-keyout"]) {
+                out.push(raw(a, AccessKind::Write, by));
+            }
+            return out;
+        }
+        "find" => {
+            let deletes = cmd.has("-delete");
+            let selective = cmd.args().any(|a| {
+                matches!(
+                    a,
+                    "-name"
+                        | "-iname"
+                        | "-path"
+                        | "-ipath"
+                        | "-regex"
+                        | "-iregex"
+                        | "-newer"
+                        | "-mtime"
+                        | "-mmin"
+                        | "-atime"
+                        | "-ctime"
+                        | "-size"
+                        | "-empty"
+                        | "-user"
+                        | "-perm"
+                        | "-wholename"
+                        | "-lname"
+                        | "-links"
+                        | "-inum"
+                        | "-samefile"
+                )
+            });
+            if deletes {
+                for s in find_starts(&cmd.argv) {
+                    out.push(RawAccess {
+                        recursive: true,
+                        selective,
+                        ..raw(&s, AccessKind::Delete, "find -delete")
+                    });
+                }
+            }
+            return out;
+        }
+        "sed"
+            if short_flag(cmd, 'i', &["--in-place"])
+                || cmd
+                    .args()
+                    .any(|a| a.starts_with("--in-place=") || a.starts_with("-i")) =>
+        {
+            let has_script_opt = cmd
+                .args()
+                .any(|a| a == "-e" || a == "-f" || a == "--expression" || a == "--file");
+            let ops = operands(cmd, &["-e", "-f", "--expression", "--file", "-l"]);
+            let skip = usize::from(!has_script_opt);
+            for a in ops.into_iter().skip(skip) {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Write, "sed -i"));
+            }
+            return out;
+        }
+        "git" => return git(cmd),
+        "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "yash" => {
+            // The script operand, when the shell is not given `-c` or `-s`.
+            let mut it = cmd.argv.iter().skip(1);
+            while let Some(a) = it.next() {
+                let v = a.value.as_str();
+                if matches!(v, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
+                    it.next();
+                    continue;
+                }
+                if v.starts_with('-') || v.starts_with('+') {
+                    if !v.starts_with("--") && (v.contains('c') || v.contains('s')) {
+                        return out;
+                    }
+                    continue;
+                }
+                out.push(raw(a, AccessKind::Read, by));
+                break;
+            }
+            return out;
+        }
+        _ => {}
+    }
+    if let Some(found) = super::interp::detect(by, &cmd.argv[1.min(cmd.argv.len())..])
+        && let super::interp::Code::File(f) = found.code
+    {
+        let unknown = cmd.argv.iter().any(|a| a.value == f && a.unknown);
+        out.push(RawAccess {
+            unknown,
+            ..text(&f, AccessKind::Read, by)
+        });
+        return out;
+    }
+    let Some(r) = access_rule(by) else {
+        return out;
+    };
+    for a in opt_values(cmd, r.read_opts) {
+        out.push(raw(a, AccessKind::Read, by));
+    }
+    for a in opt_values(cmd, r.write_opts) {
+        out.push(raw(a, AccessKind::Write, by));
+    }
+    let mut ops = operands(cmd, r.with_arg);
+    if matches!(by, "chmod" | "chown" | "chgrp") {
+        // A symbolic mode like `-x` looks like an option: take the first argument that is
+        // not a real option as the mode.
+        let real = [
+            "-R",
+            "-v",
+            "-c",
+            "-f",
+            "-h",
+            "-H",
+            "-L",
+            "-P",
+            "--recursive",
+            "--verbose",
+            "--changes",
+            "--silent",
+            "--quiet",
+            "--no-dereference",
+            "--dereference",
+        ];
+        ops = cmd
+            .argv
+            .iter()
+            .skip(1)
+            .filter(|a| {
+                !real.contains(&a.value.as_str())
+                    && !a.value.starts_with("--reference")
+                    && a.value != "--"
+            })
+            .collect();
+    }
+    let script_given = cmd.args().any(|a| {
+        a == "-e"
+            || a == "-f"
+            || a == "--regexp"
+            || a == "--file"
+            || a == "--expression"
+            || a.starts_with("--regexp=")
+            || a.starts_with("--expression=")
+    });
+    if r.pattern_first && !script_given && !ops.is_empty() {
+        ops.remove(0);
+    }
+    let recursive = short_flag(cmd, 'r', &["--recursive"]) || short_flag(cmd, 'R', &[]);
+    let forced = short_flag(cmd, 'f', &["--force"]);
+    match r.operands {
+        Operands::Read => out.extend(ops.iter().map(|a| raw(a, AccessKind::Read, by))),
+        Operands::Write => out.extend(ops.iter().map(|a| raw(a, AccessKind::Write, by))),
+        Operands::ReadWrite => {
+            for a in ops {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Write, by));
+            }
+        }
+        Operands::SkipFirstWrite => out.extend(ops.iter().skip(1).map(|a| RawAccess {
+            recursive,
+            ..raw(a, AccessKind::Write, by)
+        })),
+        Operands::CopyLike | Operands::MoveLike => {
+            let target_opt = opt_values(cmd, &["-t", "--target-directory"]);
+            let (sources, target): (Vec<_>, Option<&super::Arg>) = match target_opt.first() {
+                Some(t) => (ops.clone(), Some(*t)),
+                None if ops.len() >= 2 => (ops[..ops.len() - 1].to_vec(), ops.last().copied()),
+                None if by == "ln" => (ops.clone(), None),
+                None => (ops.clone(), None),
+            };
+            for s in sources {
+                if is_remote(&s.value) && (by == "scp" || by == "rsync") {
+                    continue;
+                }
+                out.push(RawAccess {
+                    recursive,
+                    ..raw(s, AccessKind::Read, by)
+                });
+                if r.operands == Operands::MoveLike {
+                    out.push(raw(s, AccessKind::Write, by));
+                }
+            }
+            match target {
+                Some(t) if !((by == "scp" || by == "rsync") && is_remote(&t.value)) => {
+                    out.push(RawAccess {
+                        recursive,
+                        ..raw(t, AccessKind::Write, by)
+                    });
+                    if by == "rsync" && cmd.args().any(|a| a.starts_with("--delete")) {
+                        out.push(RawAccess {
+                            recursive: true,
+                            selective: true,
+                            ..raw(t, AccessKind::Delete, "rsync --delete")
+                        });
+                    }
+                }
+                _ => {}
+            }
+            if by == "ln" && target.is_none() && ops.len() == 1 {
+                let name = ops[0].value.rsplit('/').next().unwrap_or(".").to_string();
+                out.push(text(&name, AccessKind::Write, by));
+            }
+        }
+        Operands::Delete => {
+            for a in ops {
+                out.push(RawAccess {
+                    recursive: recursive && by == "rm",
+                    forced: forced || by == "shred" || by == "srm",
+                    ..raw(a, AccessKind::Delete, by)
+                });
+            }
+        }
+    }
+    out
+}
+
+fn curl(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let mut out = Vec::new();
+    let args: Vec<&super::Arg> = cmd.argv.iter().skip(1).collect();
+    let mut remote_name = false;
+    let mut urls = Vec::new();
+    let mut i = 0;
+    let with_arg = [
+        "-H",
+        "--header",
+        "-X",
+        "--request",
+        "-u",
+        "--user",
+        "-A",
+        "--user-agent",
+        "-e",
+        "--referer",
+        "-m",
+        "--max-time",
+        "--connect-timeout",
+        "-w",
+        "--write-out",
+        "-x",
+        "--proxy",
+        "-b",
+        "--cookie",
+        "-c",
+        "--cookie-jar",
+        "-r",
+        "--range",
+        "--retry",
+        "-U",
+        "--proxy-user",
+        "--resolve",
+        "--cacert",
+        "--cert",
+        "--key",
+        "-E",
+    ];
+    while i < args.len() {
+        let a = args[i];
+        let v = a.value.as_str();
+        let next = args.get(i + 1).copied();
+        let (opt, inline) = match v.split_once('=') {
+            Some((o, val)) if o.starts_with("--") => (o, Some(val.to_string())),
+            _ => (v, None),
+        };
+        let val =
+            |inline: &Option<String>| inline.clone().or_else(|| next.map(|n| n.value.clone()));
+        let unknown = a.unknown || next.is_some_and(|n| n.unknown);
+        match opt {
+            "-o" | "--output" => {
+                if let Some(f) = val(&inline) {
+                    out.push(RawAccess {
+                        unknown,
+                        ..text(&f, AccessKind::Write, "curl")
+                    });
+                }
+                i += usize::from(inline.is_none());
+            }
+            "-O" | "--remote-name" | "--remote-name-all" => remote_name = true,
+            "-d" | "--data" | "--data-binary" | "--data-urlencode" | "--data-ascii" | "--json" => {
+                if let Some(d) = val(&inline) {
+                    let f = d
+                        .strip_prefix('@')
+                        .or_else(|| d.split_once("=@").map(|(_, f)| f));
+                    if let Some(f) = f.filter(|f| *f != "-") {
+                        out.push(RawAccess {
+                            unknown,
+                            ..text(f, AccessKind::Read, "curl")
+                        });
+                    }
+                }
+                i += usize::from(inline.is_none());
+            }
+            "-T" | "--upload-file" | "-K" | "--config" | "--netrc-file" => {
+                if let Some(f) = val(&inline).filter(|f| f != "-" && f != ".") {
+                    out.push(RawAccess {
+                        unknown,
+                        ..text(&f, AccessKind::Read, "curl")
+                    });
+                }
+                i += usize::from(inline.is_none());
+            }
+            "-F" | "--form" => {
+                if let Some(d) = val(&inline)
+                    && let Some((_, rest)) = d.split_once('=')
+                {
+                    let f = rest.strip_prefix('@').or_else(|| rest.strip_prefix('<'));
+                    if let Some(f) = f {
+                        let f = f.split(';').next().unwrap_or(f);
+                        out.push(RawAccess {
+                            unknown,
+                            ..text(f, AccessKind::Read, "curl")
+                        });
+                    }
+                }
+                i += usize::from(inline.is_none());
+            }
+            o if with_arg.contains(&o) && inline.is_none() => i += 1,
+            o if o.starts_with('-') => {}
+            _ => urls.push(a),
+        }
+        i += 1;
+    }
+    if remote_name {
+        for u in urls {
+            let name = u
+                .value
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
+            if !name.is_empty() {
+                out.push(RawAccess {
+                    unknown: u.unknown,
+                    ..text(name, AccessKind::Write, "curl")
+                });
+            }
+        }
+    }
+    out
+}
+
+fn wget(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let mut out = Vec::new();
+    let mut explicit = false;
+    let mut prefix: Option<String> = None;
+    let mut urls = Vec::new();
+    let args: Vec<&super::Arg> = cmd.argv.iter().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i];
+        let v = a.value.as_str();
+        let next = args.get(i + 1).copied();
+        match v {
+            "-O" | "--output-document" => {
+                if let Some(n) = next {
+                    explicit = true;
+                    if n.value != "-" {
+                        out.push(raw(n, AccessKind::Write, "wget"));
+                    }
+                }
+                i += 1;
+            }
+            "-i" | "--input-file" | "--post-file" | "--body-file" | "--load-cookies" => {
+                if let Some(n) = next {
+                    out.push(raw(n, AccessKind::Read, "wget"));
+                }
+                i += 1;
+            }
+            "-P" | "--directory-prefix" => {
+                prefix = next.map(|n| n.value.clone());
+                i += 1;
+            }
+            "-o" | "-a" | "--output-file" | "--append-output" => {
+                if let Some(n) = next {
+                    out.push(raw(n, AccessKind::Write, "wget"));
+                }
+                i += 1;
+            }
+            _ if v.starts_with("-O") && v.len() > 2 => {
+                explicit = true;
+                let f = &v[2..];
+                if f != "-" {
+                    out.push(RawAccess {
+                        text: f.into(),
+                        ..raw(a, AccessKind::Write, "wget")
+                    });
+                }
+            }
+            _ if v.starts_with("--output-document=") => {
+                explicit = true;
+                let f = &v["--output-document=".len()..];
+                if f != "-" {
+                    out.push(RawAccess {
+                        text: f.into(),
+                        ..raw(a, AccessKind::Write, "wget")
+                    });
+                }
+            }
+            _ if v.starts_with('-') => {}
+            _ => urls.push(a),
+        }
+        i += 1;
+    }
+    if !explicit {
+        for u in urls {
+            let name = u
+                .value
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
+            let name = if name.is_empty() || !u.value.contains('/') {
+                "index.html"
+            } else {
+                name
+            };
+            let path = match &prefix {
+                Some(p) => format!("{p}/{name}"),
+                None => name.to_string(),
+            };
+            out.push(RawAccess {
+                unknown: u.unknown,
+                ..text(&path, AccessKind::Write, "wget")
+            });
+        }
+    }
+    out
+}
+
+fn tar(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let mut out = Vec::new();
+    let args: Vec<&super::Arg> = cmd.argv.iter().skip(1).collect();
+    let mut mode = None;
+    let mut archive: Option<&super::Arg> = None;
+    let mut dir: Option<&super::Arg> = None;
+    let mut operands = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let v = args[i].value.as_str();
+        let next = args.get(i + 1).copied();
+        if v == "-C" || v == "--directory" {
+            dir = next;
+            i += 2;
+            continue;
+        }
+        if let Some(d) = v.strip_prefix("--directory=") {
+            let _ = d;
+            dir = Some(args[i]);
+        }
+        if v == "-f" || v == "--file" {
+            archive = next;
+            i += 2;
+            continue;
+        }
+        if let Some(f) = v.strip_prefix("--file=") {
+            let _ = f;
+            archive = Some(args[i]);
+        }
+        let long_mode = match v {
+            "--extract" | "--get" => Some('x'),
+            "--create" => Some('c'),
+            "--list" => Some('t'),
+            "--append" => Some('r'),
+            "--update" => Some('u'),
+            _ => None,
+        };
+        if long_mode.is_some() {
+            mode = long_mode;
+        } else if (i == 0 && !v.starts_with('-')) || (v.starts_with('-') && !v.starts_with("--")) {
+            let flags = v.trim_start_matches('-');
+            for c in flags.chars() {
+                if "xctru".contains(c) {
+                    mode = Some(c);
+                }
+            }
+            if let Some(fpos) = flags.find('f') {
+                // `-xzf archive` / `xzf archive`: the next argument is the archive.
+                if fpos + 1 == flags.len() {
+                    archive = next;
+                    i += 2;
+                    continue;
+                }
+            }
+        } else if !v.starts_with('-') {
+            operands.push(args[i]);
+        }
+        i += 1;
+    }
+    let strip = |a: &super::Arg, prefix: &str| -> String {
+        a.value.strip_prefix(prefix).unwrap_or(&a.value).to_string()
+    };
+    match mode {
+        Some('x') => {
+            if let Some(a) = archive {
+                out.push(RawAccess {
+                    text: strip(a, "--file="),
+                    ..raw(a, AccessKind::Read, "tar")
+                });
+            }
+            let d = dir
+                .map(|d| (strip(d, "--directory="), d.unknown))
+                .unwrap_or((".".into(), false));
+            out.push(RawAccess {
+                recursive: true,
+                unknown: d.1,
+                ..text(&d.0, AccessKind::Write, "tar")
+            });
+        }
+        Some('c') | Some('r') | Some('u') => {
+            if let Some(a) = archive {
+                out.push(RawAccess {
+                    text: strip(a, "--file="),
+                    ..raw(a, AccessKind::Write, "tar")
+                });
+            }
+            for o in operands {
+                let t = match dir {
+                    Some(d) if !o.value.starts_with('/') => {
+                        format!("{}/{}", strip(d, "--directory="), o.value)
+                    }
+                    _ => o.value.clone(),
+                };
+                out.push(RawAccess {
+                    text: t,
+                    recursive: true,
+                    ..raw(o, AccessKind::Read, "tar")
+                });
+            }
+        }
+        Some('t') => {
+            if let Some(a) = archive {
+                out.push(RawAccess {
+                    text: strip(a, "--file="),
+                    ..raw(a, AccessKind::Read, "tar")
+                });
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn git(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let mut out = Vec::new();
+    let Some((sub, rest)) = super::programs::git::subcommand(&cmd.argv) else {
+        return out;
+    };
+    match sub.as_str() {
+        "clean" => {
+            let forced = rest.iter().any(|a| {
+                a.value.starts_with('-') && !a.value.starts_with("--") && a.value.contains('f')
+                    || a.value == "--force"
+            });
+            let dry = rest
+                .iter()
+                .any(|a| a.value == "-n" || a.value == "--dry-run");
+            if forced && !dry {
+                out.push(RawAccess {
+                    recursive: true,
+                    selective: true,
+                    ..text(".", AccessKind::Delete, "git clean")
+                });
+            }
+        }
+        "apply" | "am" => {
+            for a in rest.iter().filter(|a| !a.value.starts_with('-')) {
+                out.push(raw(a, AccessKind::Read, "git apply"));
+            }
+        }
+        _ => {}
+    }
+    out
+}

@@ -1,0 +1,108 @@
+//! Program knowledge: what well-known programs do, as findings. One module per family, each a
+//! table that is easy to extend. The families run over the flattened, unwrapped commands
+//! after the walk; catastrophic deletes are checked as accesses are recorded.
+//!
+//! | module | controls | rule ids |
+//! |---|---|---|
+//! | [`privileged`] | C5 | `shell.privileged.<word>` |
+//! | [`production`] | C6 | `production.system`, `infra.mutating` |
+//! | [`destructive`] | C7 | `shell.delete-catastrophic` |
+//! | [`git`] | C7, C9, C10 | `git.force-push-protected`, `git.local-work-loss`, `git.scan-bypass`, `git.traceability` |
+//! | [`remote`] | C8 | `shell.remote-code` |
+//! | [`deps`] | C14 | `deps.new`, `deps.unofficial-source` |
+//! | [`background`] | C16 | `background.task` |
+
+pub mod background;
+pub mod deps;
+pub mod destructive;
+pub mod git;
+pub mod privileged;
+pub mod production;
+pub mod remote;
+
+use super::{ShellEnv, ShellReport, SimpleCommand};
+
+/// The rule id of everything the analyser could not decide.
+pub const OPAQUE: &str = "shell.opaque";
+
+/// Runs every family over the commands of a report.
+pub(crate) fn check_all(report: &mut ShellReport, env: &ShellEnv) {
+    let mut out = Vec::new();
+    for (i, cmd) in report.commands.iter().enumerate() {
+        privileged::check(cmd, &mut out);
+        production::check(i, &report.commands, env, &mut out);
+        git::check(cmd, env, &mut out);
+        deps::check(cmd, &mut out);
+        remote::check(i, &report.commands, &mut out);
+        background::check(cmd, &mut out);
+    }
+    privileged::check_accesses(&report.accesses, &mut out);
+    git::check_accesses(&report.accesses, &mut out);
+    report.findings.extend(out);
+}
+
+/// The value of option `opt` (`--opt value`, `--opt=value`, `-oVALUE` for short options).
+pub(crate) fn opt_value(cmd: &SimpleCommand, opts: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let argv = &cmd.argv;
+    let mut i = 1;
+    while i < argv.len() {
+        let v = argv[i].value.as_str();
+        for o in opts {
+            if v == *o {
+                if let Some(n) = argv.get(i + 1) {
+                    out.push(n.value.clone());
+                }
+            } else if let Some(rest) = v.strip_prefix(o) {
+                if o.len() > 2 {
+                    if let Some(val) = rest.strip_prefix('=') {
+                        out.push(val.to_string());
+                    }
+                } else if !rest.is_empty() && !v.starts_with("--") {
+                    out.push(rest.trim_start_matches('=').to_string());
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Operands: arguments that are not options and not option values.
+pub(crate) fn operands<'c>(cmd: &'c SimpleCommand, with_arg: &[&str], skip: usize) -> Vec<&'c str> {
+    let mut out = Vec::new();
+    let mut i = 1 + skip;
+    let mut done = false;
+    while i < cmd.argv.len() {
+        let v = cmd.argv[i].value.as_str();
+        if !done && v == "--" {
+            done = true;
+        } else if !done && v.starts_with('-') && v.len() > 1 {
+            if with_arg.contains(&v) {
+                i += 1;
+            }
+        } else {
+            out.push(v);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Host of a URL or `user@host:path`.
+pub(crate) fn host_of(s: &str) -> Option<String> {
+    if let Some((_, rest)) = s.split_once("://") {
+        let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = auth.rsplit('@').next().unwrap_or(auth);
+        let host = if host.starts_with('[') {
+            host.split(']')
+                .next()
+                .unwrap_or(host)
+                .trim_start_matches('[')
+        } else {
+            host.split(':').next().unwrap_or(host)
+        };
+        return (!host.is_empty()).then(|| host.to_string());
+    }
+    None
+}
