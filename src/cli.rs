@@ -83,11 +83,7 @@ pub enum PolicyCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Check the hash chain of an audit log; exit 1 naming the first bad line.
-    Verify { path: PathBuf },
-}
+pub use crate::audit::command::AuditCommand;
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
     Profile::parse(s)

@@ -174,6 +174,8 @@ struct Merger<'h> {
     verdict_set_by_layer: BTreeMap<String, LayerKind>,
     classification_set: bool,
     template_exceptions_set_by: Option<LayerKind>,
+    /// The `[audit]` keys merged so far.
+    audit: super::file::AuditSection,
 }
 
 impl<'h> Merger<'h> {
@@ -200,6 +202,7 @@ impl<'h> Merger<'h> {
                 protected_branches: Vec::new(),
                 ai_markers: Vec::new(),
                 audit_log: None,
+                audit: crate::audit::Settings::default(),
                 rules: Vec::new(),
                 layers: Vec::new(),
                 sha256: String::new(),
@@ -208,6 +211,7 @@ impl<'h> Merger<'h> {
             verdict_set_by_layer: BTreeMap::new(),
             classification_set: false,
             template_exceptions_set_by: None,
+            audit: Default::default(),
         }
     }
 
@@ -394,19 +398,30 @@ impl<'h> Merger<'h> {
             }
         }
 
-        if let Some(a) = &f.audit
-            && let Some(log) = &a.log
-        {
-            if !trusted {
-                return Err(forbidden(l, "audit.log"));
+        if let Some(a) = &f.audit {
+            if let Some(key) = a.first_key().filter(|_| !trusted) {
+                return Err(forbidden(l, &format!("audit.{key}")));
             }
-            if self.policy.audit_log.is_none() {
+            let mut a = a.clone();
+            if let Some(log) = &a.log {
                 let expanded = crate::paths::expand_home(log, self.home);
                 if !expanded.starts_with('/') {
                     return Err(invalid(l, "audit.log", "must be an absolute path"));
                 }
-                self.policy.audit_log = Some(PathBuf::from(expanded));
+                a.log = Some(expanded);
             }
+            for (key, p) in [
+                ("audit.hmac-key", &a.hmac_key),
+                ("audit.syslog-socket", &a.syslog_socket),
+            ] {
+                if p.as_deref().is_some_and(|p| !p.starts_with('/')) {
+                    return Err(invalid(l, key, "must be an absolute path"));
+                }
+            }
+            // Most trusted first: a key already set by a more trusted layer stays.
+            self.audit.fill_from(&a);
+            self.policy.audit_log = self.audit.log.as_deref().map(PathBuf::from);
+            self.policy.audit = crate::audit::Settings::from_section(&self.audit);
         }
 
         for (i, r) in f.rule.iter().flatten().enumerate() {

@@ -184,6 +184,8 @@ pub struct Policy {
     pub protected_branches: Vec<String>,
     pub ai_markers: Vec<String>,
     pub audit_log: Option<PathBuf>,
+    /// How the audit log is written (`[audit]`, trusted layers only).
+    pub audit: crate::audit::Settings,
     pub rules: Vec<Rule>,
     /// The layers, most trusted first, for `policy check` and `explain`.
     pub layers: Vec<(LayerKind, String)>,
