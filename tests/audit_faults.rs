@@ -1,0 +1,148 @@
+//! Fail-closed behaviour of `hookguard hook` when its audit record cannot be written, with
+//! real faults: a read-only file system (or directory), a full file system, and the log's lock
+//! held by another process. Production and ci answer deny and exit 2 naming the cause;
+//! prototype keeps its decision and warns on stderr. Stdout never carries the warning.
+
+mod audit_support;
+
+use audit_support::{Scratch, Tmpfs, hook, is_root, read_event, text};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Checks the answers of the three profiles to a call whose record cannot be written.
+fn assert_fails_closed(s: &Scratch, log: &Path, extra: &[&str], cause: &str) {
+    let event = read_event(s, "fault");
+    for profile in ["production", "ci"] {
+        let o = hook(s, profile, log, extra, &event);
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(o.status.code(), Some(2), "{profile}: {out} {err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let answer = &v["hookSpecificOutput"];
+        assert_eq!(answer["permissionDecision"], "deny", "{profile}: {out}");
+        let reason = answer["permissionDecisionReason"].as_str().unwrap();
+        assert!(
+            reason.contains("audit record could not be written"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains(cause),
+            "{profile}: expected `{cause}` in {reason}"
+        );
+        assert!(err.contains(cause), "{profile}: {err}");
+    }
+    let o = hook(s, "prototype", log, extra, &event);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "prototype: {out} {err}");
+    // The Read in the project is deferred: empty stdout, the warning on stderr only.
+    assert_eq!(out, "", "prototype stdout");
+    assert!(
+        err.contains("warning") && err.contains(cause),
+        "prototype: {err}"
+    );
+}
+
+#[test]
+fn a_read_only_log_directory_fails_closed() {
+    let s = Scratch::new("ro");
+    let dir = s.join("ro");
+    // Held until the end of the test.
+    let _mounted = if is_root() {
+        // Root writes through permission bits, so the fault is a read-only file system.
+        let Some(fs) = Tmpfs::mount(&dir, "size=1m,mode=0700") else {
+            return;
+        };
+        fs.remount("ro");
+        Some(fs)
+    } else {
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).unwrap();
+        None
+    };
+    let cause = if is_root() {
+        "Read-only file system"
+    } else {
+        "Permission denied"
+    };
+    assert_fails_closed(&s, &dir.join("audit.jsonl"), &[], cause);
+}
+
+#[test]
+fn a_full_file_system_fails_closed_and_leaves_the_chain_intact() {
+    if !is_root() {
+        eprintln!("note: not root; cannot mount a small tmpfs, the full-disk fault is skipped");
+        return;
+    }
+    let s = Scratch::new("full");
+    let Some(fs) = Tmpfs::mount(&s.join("mnt"), "size=32k,mode=0700") else {
+        return;
+    };
+    let log = fs.0.join("audit.jsonl");
+    let event = read_event(&s, "fill");
+    assert_eq!(
+        hook(&s, "production", &log, &[], &event).status.code(),
+        Some(0)
+    );
+    let mut filler = std::fs::File::create(fs.0.join("filler")).unwrap();
+    while std::io::Write::write_all(&mut filler, &[b'x'; 1024]).is_ok() {}
+    drop(filler);
+    // Use up the slack in the log's last page too, with records that still fit.
+    for _ in 0..8 {
+        hook(&s, "prototype", &log, &[], &event);
+    }
+    assert_fails_closed(&s, &log, &[], "No space left on device");
+    let o = audit_support::hookguard(&["audit", "verify", log.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
+
+#[test]
+fn a_lock_held_by_another_process_times_out_and_fails_closed() {
+    let s = Scratch::new("lock");
+    let log = s.join("log/audit.jsonl");
+    let policy = s.policy("[audit]\nlock-timeout-ms = 200\n");
+    let policy = policy.to_str().unwrap();
+    let event = read_event(&s, "lock");
+    let o = hook(&s, "production", &log, &["--policy", policy], &event);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // flock(1) takes the same flock(2) lock the guard uses, in another process; --no-fork so
+    // that killing it releases the lock.
+    let sidecar = hookguard::audit::log::head_path(&log);
+    let mut holder = Command::new("flock")
+        .args(["--exclusive", "--no-fork"])
+        .arg(&sidecar)
+        .args(["sleep", "60"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("flock(1) from util-linux");
+    let f = std::fs::File::open(&sidecar).unwrap();
+    let start = std::time::Instant::now();
+    while f.try_lock_shared().is_ok() {
+        f.unlock().unwrap();
+        assert!(start.elapsed().as_secs() < 20, "flock never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_fails_closed(
+        &s,
+        &log,
+        &["--policy", policy],
+        "held the lock for more than 200 ms",
+    );
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    // Released: the next call is recorded again, on the same chain.
+    let o = hook(&s, "production", &log, &["--policy", policy], &event);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = audit_support::records(&log);
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[1]["prev_hash"], v[0]["hash"]);
+}
+
+#[test]
+fn a_symlinked_log_fails_closed() {
+    let s = Scratch::new("symlink");
+    std::fs::write(s.join("decoy"), "").unwrap();
+    let log = s.join("audit.jsonl");
+    std::os::unix::fs::symlink(s.join("decoy"), &log).unwrap();
+    assert_fails_closed(&s, &log, &[], "symbolic link");
+    assert_eq!(std::fs::read_to_string(s.join("decoy")).unwrap(), "");
+}

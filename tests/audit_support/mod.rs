@@ -1,0 +1,158 @@
+//! Helpers shared by the `audit_*` integration tests: scratch directories, the real binary,
+//! hook events, and a tmpfs mount for real disk faults.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_hookguard");
+
+/// A scratch directory removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "hg-{name}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(p.join("project")).unwrap();
+        std::fs::create_dir_all(p.join("managed")).unwrap();
+        Scratch(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+    pub fn join(&self, p: &str) -> PathBuf {
+        self.0.join(p)
+    }
+    /// Writes a policy file (a trusted `--policy` layer) and returns its path.
+    pub fn policy(&self, text: &str) -> PathBuf {
+        let p = self.join("policy.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A PreToolUse Read event in the scratch project.
+pub fn read_event(s: &Scratch, session: &str) -> String {
+    let project = s.join("project");
+    serde_json::json!({
+        "hook_event_name": "PreToolUse",
+        "session_id": session,
+        "tool_name": "Read",
+        "tool_input": { "file_path": project.join("README.md") },
+        "cwd": project,
+    })
+    .to_string()
+}
+
+/// Runs `hookguard hook` on `event` with the given profile, log and extra arguments.
+pub fn hook(s: &Scratch, profile: &str, log: &Path, extra: &[&str], event: &str) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("hook")
+        .arg("--profile")
+        .arg(profile)
+        .arg("--managed-dir")
+        .arg(s.join("managed"))
+        .arg("--audit-log")
+        .arg(log)
+        .args(extra)
+        .env("HOME", s.path())
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("CLAUDE_PROJECT_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(event.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Runs `hookguard ARGS…` and returns its output.
+pub fn hookguard(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A tmpfs mounted for one test (needs root and mount rights); unmounted on drop.
+pub struct Tmpfs(pub PathBuf);
+
+impl Tmpfs {
+    /// `None` (with a note on stderr) where this machine cannot mount one.
+    pub fn mount(at: &Path, options: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(at)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("note: cannot mount a tmpfs here; the disk fault is not exercised");
+            return None;
+        }
+        Some(Tmpfs(at.to_path_buf()))
+    }
+    pub fn remount(&self, options: &str) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,{options}")])
+            .arg(&self.0)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "remount {options}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Every line of a log (and its rotated files, oldest first) as JSON.
+pub fn records(log: &Path) -> Vec<serde_json::Value> {
+    hookguard::audit::verify::log_set(log)
+        .iter()
+        .filter(|p| p.exists())
+        .flat_map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
