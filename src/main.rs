@@ -60,8 +60,10 @@ fn main() -> ExitCode {
             hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env),
         ),
         Command::Audit(cmd) => {
-            let o = hookguard::audit::command::run(&cmd);
-            print!("{}", o.stdout);
+            let mut stdout = std::io::stdout().lock();
+            let o = hookguard::audit::command::run(&cmd, &mut stdout);
+            let _ = stdout.write_all(o.stdout.as_bytes());
+            let _ = stdout.flush();
             if let Some(e) = o.stderr {
                 eprintln!("{e}");
             }

@@ -5,6 +5,7 @@
 
 use super::key::ChainKey;
 use clap::Subcommand;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -16,6 +17,20 @@ pub enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
         path: PathBuf,
+    },
+    /// Write the log set (oldest first) as newline-delimited JSON for a SIEM: OTLP logs, Splunk
+    /// HTTP Event Collector events, or Elastic Common Schema documents.
+    Export {
+        #[arg(long, value_enum)]
+        format: super::export::Format,
+        /// Only records at or after this time (`2026-11-21` or `2026-11-21T09:00:00Z`, UTC).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only records before this time.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        #[arg(required = true, value_name = "LOG")]
+        logs: Vec<PathBuf>,
     },
     /// Appends COUNT synthetic records, timing each append (tests and benchmarks only).
     #[command(hide = true)]
@@ -36,6 +51,7 @@ pub enum AuditCommand {
 }
 
 /// What a subcommand prints and its exit code (0 success, 1 the log is not intact, 2 error).
+/// Large output (`export`, `report`) is streamed to the writer given to [`run`] instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandOutput {
     pub stdout: String,
@@ -51,12 +67,26 @@ impl CommandOutput {
             code: 2,
         }
     }
+
+    fn ok() -> CommandOutput {
+        CommandOutput {
+            stdout: String::new(),
+            stderr: None,
+            code: 0,
+        }
+    }
 }
 
-/// Runs one audit subcommand.
-pub fn run(cmd: &AuditCommand) -> CommandOutput {
+/// Runs one audit subcommand; `out` is stdout, where `export` and `report` stream.
+pub fn run(cmd: &AuditCommand, out: &mut dyn std::io::Write) -> CommandOutput {
     match cmd {
         AuditCommand::Verify { key, path } => verify(path, key.as_deref()),
+        AuditCommand::Export {
+            format,
+            since,
+            until,
+            logs,
+        } => export(*format, since.as_deref(), until.as_deref(), logs, out),
         AuditCommand::Stress {
             count,
             worker,
@@ -181,5 +211,31 @@ fn stress(
         ),
         stderr: None,
         code: 0,
+    }
+}
+
+fn export(
+    format: super::export::Format,
+    since: Option<&str>,
+    until: Option<&str>,
+    logs: &[PathBuf],
+    out: &mut dyn std::io::Write,
+) -> CommandOutput {
+    let window = match super::read::Window::parse(since, until) {
+        Ok(w) => w,
+        Err(e) => return CommandOutput::error(e),
+    };
+    let files = match super::read::files(logs) {
+        Ok(f) => f,
+        Err(e) => return CommandOutput::error(e),
+    };
+    let mut out = std::io::BufWriter::new(out);
+    match super::export::export(format, super::read::lines(files, window), &mut out)
+        .and_then(|_| out.flush())
+    {
+        Ok(()) => CommandOutput::ok(),
+        // A reader that stops early (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => CommandOutput::ok(),
+        Err(e) => CommandOutput::error(e.to_string()),
     }
 }

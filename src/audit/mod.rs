@@ -16,9 +16,11 @@
 //! ```
 
 pub mod command;
+pub mod export;
 pub mod head;
 pub mod key;
 pub mod log;
+pub mod read;
 pub mod record;
 pub mod settings;
 pub mod syslog;
