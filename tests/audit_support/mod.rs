@@ -156,3 +156,34 @@ pub fn records(log: &Path) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+/// Whether an external program the test needs is installed. Missing is a skip (with a note)
+/// on a developer's machine, and a failure where `HOOKGUARD_REQUIRE_TOOLS=1` (CI, after
+/// `scripts/ci-deps.sh`).
+pub fn have_tool(program: &str) -> bool {
+    let found = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths)
+            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+            .any(|d| d.join(program).is_file())
+    });
+    if !found {
+        assert!(
+            std::env::var_os("HOOKGUARD_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
+            "`{program}` is required (HOOKGUARD_REQUIRE_TOOLS=1); run scripts/ci-deps.sh"
+        );
+        eprintln!("note: `{program}` is not installed; skipping (scripts/ci-deps.sh installs it)");
+    }
+    found
+}
+
+/// Waits up to `secs` for `f` to hold.
+pub fn wait_for(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed().as_secs() < secs {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    f()
+}
