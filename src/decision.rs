@@ -221,6 +221,10 @@ pub fn decide(
             " This would need a person's approval, but {why}, so hookguard refuses instead of asking (C18)."
         ));
     }
+    if verdict == Verdict::Ask {
+        // An ask goes to the person, not the model: say what needs their approval.
+        reason = reason.replacen(" was refused: ", " needs your approval: ", 1);
+    }
     Decision {
         verdict,
         rule: Some(top.finding.rule.clone()),

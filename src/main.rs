@@ -34,6 +34,11 @@ fn main() -> ExitCode {
         Command::Hook(args) => {
             let opts = args.common.hook_options(args.audit_log.clone());
             let outcome = std::panic::catch_unwind(|| {
+                // Debug builds only: lets the tests prove that a panic fails closed.
+                #[cfg(debug_assertions)]
+                if std::env::var_os("HOOKGUARD_DEBUG_PANIC").is_some() {
+                    panic!("HOOKGUARD_DEBUG_PANIC is set");
+                }
                 let mut input = Vec::new();
                 match std::io::stdin()
                     .lock()

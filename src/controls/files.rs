@@ -25,6 +25,18 @@ pub fn check(
     out: &mut Vec<Finding>,
 ) {
     check_excluded(p, tool, policy, out);
+    check_placement(p, access, tool, policy, ctx, out);
+}
+
+/// C4 then C3: where the path lies (production paths, project scope).
+pub fn check_placement(
+    p: &NormPath,
+    access: Access,
+    tool: &str,
+    policy: &Policy,
+    ctx: &Context,
+    out: &mut Vec<Finding>,
+) {
     check_production(p, access, tool, policy, out);
     check_scope(p, access, tool, policy, ctx, out);
 }
@@ -121,16 +133,6 @@ fn check_scope(
     if within_any(&p.real, &roots) {
         return;
     }
-    out.push(Finding::new(
-        rule,
-        "PR-06",
-        p.display(),
-        format!(
-            "{tool} of {} was refused: it is outside the project ({}) and the directories this project may {what}, and agents must not access files outside the defined project scope (C3, PR-06). Work inside the project, or ask the person to copy what you need into it.",
-            p.display(),
-            ctx.project_root.display()
-        ),
-    ));
     if access == Access::Read && policy.classification >= Classification::OfficialSensitive {
         out.push(Finding::new(
             "sensitive.read-outside",
@@ -143,6 +145,16 @@ fn check_scope(
             ),
         ));
     }
+    out.push(Finding::new(
+        rule,
+        "PR-06",
+        p.display(),
+        format!(
+            "{tool} of {} was refused: it is outside the project ({}) and the directories this project may {what}, and agents must not access files outside the defined project scope (C3, PR-06). Work inside the project, or ask the person to copy what you need into it.",
+            p.display(),
+            ctx.project_root.display()
+        ),
+    ));
 }
 
 /// A probe name used to ask "would a file inside this directory be excluded?".

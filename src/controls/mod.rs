@@ -124,8 +124,10 @@ pub fn pre_tool_use(ev: &Event, policy: &Policy, ctx: &Context) -> Vec<Finding> 
         ToolKind::Write => {
             for raw in path_fields(ev) {
                 let p = ctx.path(raw);
-                files::check(&p, Access::Write, tool, policy, ctx, &mut out);
+                // Most specific first: where verdicts tie, the first finding explains.
+                files::check_excluded(&p, tool, policy, &mut out);
                 selfprotect::check(&p, tool, policy, ctx, &mut out);
+                files::check_placement(&p, Access::Write, tool, policy, ctx, &mut out);
                 prohibited::check(&p, tool, &mut out);
                 claude_md::check(&p, &written_text(ev), policy, &mut out);
             }

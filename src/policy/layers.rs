@@ -57,6 +57,8 @@ pub struct Layer {
     pub name: String,
     pub text: String,
     pub file: PolicyFile,
+    /// Quoted string → the first line it appears on, built on first use.
+    lines: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl Layer {
@@ -72,7 +74,31 @@ impl Layer {
             name,
             text,
             file,
+            lines: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The 1-based line where `needle` first appears as a quoted string (provenance for every
+    /// entry of the merged policy). One pass over the file builds the index, so a policy with
+    /// thousands of entries does not rescan its text for each.
+    pub fn line_of(&self, needle: &str) -> usize {
+        let index = self.lines.get_or_init(|| {
+            let mut m = std::collections::HashMap::new();
+            for (n, line) in self.text.lines().enumerate() {
+                for q in ['"', '\''] {
+                    for (i, part) in line.split(q).enumerate() {
+                        if i % 2 == 1 {
+                            m.entry(part.to_string()).or_insert(n + 1);
+                        }
+                    }
+                }
+            }
+            m
+        });
+        index
+            .get(needle)
+            .copied()
+            .unwrap_or_else(|| super::file::line_of(&self.text, needle))
     }
 
     /// Reads and parses a layer file. `Ok(None)` when it does not exist: an absent layer is

@@ -1,0 +1,463 @@
+//! The hook protocol, through the real binary: exact stdout, exit codes, and every failure path
+//! ending in a deny (JSON on stdout and exit 2), never exit 1 or 101.
+
+mod common;
+use common::*;
+
+fn pre(tool: &str, input: serde_json::Value, cwd: &std::path::Path) -> String {
+    serde_json::json!({
+        "session_id": "s-1", "hook_event_name": "PreToolUse", "tool_name": tool,
+        "tool_input": input, "tool_use_id": "toolu_1", "cwd": cwd, "permission_mode": "default",
+    })
+    .to_string()
+}
+
+fn assert_fail_closed(r: &Run) {
+    assert_eq!(r.code, 2, "exit 2 expected; stderr: {}", r.stderr);
+    assert_eq!(r.decision(), "deny");
+    assert!(
+        r.stderr.starts_with("hookguard: "),
+        "reason on stderr: {:?}",
+        r.stderr
+    );
+}
+
+#[test]
+fn deny_is_one_json_line_and_exit_zero() {
+    let s = Scratch::new("deny");
+    let r = hook(
+        &s,
+        &[],
+        &pre(
+            "Read",
+            serde_json::json!({"file_path": s.proj().join(".env")}),
+            &s.proj(),
+        ),
+    );
+    assert_eq!(r.code, 0);
+    assert_eq!(r.decision(), "deny");
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let reason = r.json()["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.starts_with("hookguard: Read of "), "{reason}");
+    assert!(
+        reason.contains("PR-05"),
+        "the reason names the control: {reason}"
+    );
+}
+
+#[test]
+fn defer_prints_nothing() {
+    let s = Scratch::new("defer");
+    let r = hook(
+        &s,
+        &[],
+        &pre(
+            "Read",
+            serde_json::json!({"file_path": s.proj().join("src/main.rs")}),
+            &s.proj(),
+        ),
+    );
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+}
+
+#[test]
+fn malformed_json_fails_closed() {
+    let s = Scratch::new("malformed");
+    for bad in [
+        "",
+        "not json",
+        "{\"hook_event_name\":",
+        "[1,2]",
+        "null",
+        "{\"tool_name\": 7}",
+    ] {
+        let r = hook(&s, &[], bad);
+        assert_fail_closed(&r);
+    }
+}
+
+#[test]
+fn oversized_input_fails_closed() {
+    let s = Scratch::new("huge");
+    let mut big =
+        br#"{"hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"content":""#
+            .to_vec();
+    big.resize(64 * 1024 * 1024 + 16, b'a');
+    let r = run(
+        &["hook", "--audit-log", s.audit().to_str().unwrap()],
+        &big,
+        &s.home(),
+        &[],
+    );
+    assert_fail_closed(&r);
+    assert!(r.stderr.contains("larger than 64 MiB"), "{}", r.stderr);
+}
+
+#[test]
+fn unloadable_project_policy_fails_closed_and_names_the_line() {
+    let s = Scratch::new("badpolicy");
+    std::fs::create_dir_all(s.proj().join(".claude")).unwrap();
+    std::fs::write(
+        s.proj().join(".claude/hookguard.toml"),
+        "profile = \"ci\"\n[files]\nexclud = []\n",
+    )
+    .unwrap();
+    let r = hook(
+        &s,
+        &[],
+        &pre(
+            "Read",
+            serde_json::json!({"file_path": "src/main.rs"}),
+            &s.proj(),
+        ),
+    );
+    assert_fail_closed(&r);
+    assert!(r.stderr.contains("hookguard.toml:3:1"), "{}", r.stderr);
+}
+
+#[test]
+fn missing_policy_file_named_by_the_registration_fails_closed() {
+    let s = Scratch::new("nopolicy");
+    let r = hook(
+        &s,
+        &["--policy", "/nonexistent/hookguard.toml"],
+        &pre("Read", serde_json::json!({"file_path": "a"}), &s.proj()),
+    );
+    assert_fail_closed(&r);
+}
+
+#[test]
+fn managed_policy_not_owned_by_root_fails_closed() {
+    let s = Scratch::new("managed");
+    let dir = s.root.join("managed");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.toml"), "classification = \"OFFICIAL\"\n").unwrap();
+    // Whoever runs the tests, the file ends up not both root-owned and root-only: as root, it
+    // is handed to another uid; as anyone else, it is already theirs.
+    let _ = std::os::unix::fs::chown(dir.join("policy.toml"), Some(4242), Some(4242));
+    let r = run(
+        &[
+            "hook",
+            "--audit-log",
+            s.audit().to_str().unwrap(),
+            "--managed-dir",
+            dir.to_str().unwrap(),
+        ],
+        pre("Read", serde_json::json!({"file_path": "a"}), &s.proj()).as_bytes(),
+        &s.home(),
+        &[],
+    );
+    assert_fail_closed(&r);
+    assert!(
+        r.stderr.contains("managed policy not trusted"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn invalid_hook_arguments_fail_closed() {
+    let s = Scratch::new("args");
+    let r = run(&["hook", "--profile", "staging"], b"{}", &s.home(), &[]);
+    assert_fail_closed(&r);
+}
+
+#[test]
+fn unwritable_audit_log_fails_closed_in_production_and_ci() {
+    let s = Scratch::new("audit");
+    // A regular file where the log's directory should be: creating the directory fails, even
+    // for root.
+    std::fs::write(s.root.join("blocker"), "").unwrap();
+    let log = s.root.join("blocker/audit.jsonl");
+    let ev = pre(
+        "Read",
+        serde_json::json!({"file_path": "src/main.rs"}),
+        &s.proj(),
+    );
+    for profile in ["production", "ci"] {
+        let r = run(
+            &[
+                "hook",
+                "--profile",
+                profile,
+                "--audit-log",
+                log.to_str().unwrap(),
+            ],
+            ev.as_bytes(),
+            &s.home(),
+            &[],
+        );
+        assert_fail_closed(&r);
+        assert!(
+            r.stderr.contains("audit record could not be written"),
+            "{}",
+            r.stderr
+        );
+    }
+    let r = run(
+        &[
+            "hook",
+            "--profile",
+            "prototype",
+            "--audit-log",
+            log.to_str().unwrap(),
+        ],
+        ev.as_bytes(),
+        &s.home(),
+        &[],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "prototype proceeds");
+    assert!(r.stderr.contains("warning"), "and warns: {}", r.stderr);
+}
+
+#[test]
+fn audit_log_symlink_is_refused() {
+    let s = Scratch::new("symlog");
+    std::fs::create_dir_all(s.root.join("state")).unwrap();
+    std::os::unix::fs::symlink(s.root.join("elsewhere.jsonl"), s.audit()).unwrap();
+    let r = hook(
+        &s,
+        &[],
+        &pre("Read", serde_json::json!({"file_path": "a.rs"}), &s.proj()),
+    );
+    assert_fail_closed(&r);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    assert!(!s.root.join("elsewhere.jsonl").exists());
+}
+
+#[test]
+#[cfg(debug_assertions)]
+fn a_panic_fails_closed() {
+    let s = Scratch::new("panic");
+    let r = run(
+        &["hook", "--audit-log", s.audit().to_str().unwrap()],
+        pre("Read", serde_json::json!({"file_path": "a.rs"}), &s.proj()).as_bytes(),
+        &s.home(),
+        &[("HOOKGUARD_DEBUG_PANIC", "1")],
+    );
+    assert_fail_closed(&r);
+    assert!(r.stderr.contains("internal error"), "{}", r.stderr);
+}
+
+#[test]
+fn one_chained_audit_record_per_call_with_ids() {
+    let s = Scratch::new("records");
+    for (i, f) in [".env", "src/a.rs", "/opt/x"].iter().enumerate() {
+        let ev = serde_json::json!({
+            "session_id": "s-9", "hook_event_name": "PreToolUse", "tool_name": "Read",
+            "tool_input": {"file_path": f}, "tool_use_id": format!("toolu_{i}"), "cwd": s.proj(),
+        });
+        hook(&s, &[], &ev.to_string());
+    }
+    hook(&s, &[], "garbage");
+    let recs = records(&s);
+    assert_eq!(recs.len(), 4);
+    let decisions: Vec<&str> = recs
+        .iter()
+        .map(|r| r["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, ["deny", "defer", "ask", "deny"]);
+    assert_eq!(recs[0]["tool_use_id"], "toolu_0");
+    assert_eq!(recs[0]["rule"], "files.excluded");
+    assert_eq!(recs[0]["control"], "PR-05");
+    assert_eq!(recs[3]["rule"], "input.unusable");
+    for r in &recs {
+        for field in [
+            "ts",
+            "event",
+            "session_id",
+            "tool_use_id",
+            "agent_id",
+            "tool",
+            "decision",
+            "rule",
+            "control",
+            "reason",
+            "profile",
+            "classification",
+            "cwd",
+            "project",
+            "user",
+            "host",
+            "subject",
+            "input_sha256",
+            "policy_sha256",
+            "prev_hash",
+            "hash",
+        ] {
+            assert!(r.get(field).is_some(), "field {field} in {r}");
+        }
+    }
+    let v = run(
+        &["audit", "verify", s.audit().to_str().unwrap()],
+        b"",
+        &s.home(),
+        &[],
+    );
+    assert_eq!(v.code, 0, "{}", v.stdout);
+}
+
+#[test]
+fn audit_never_holds_prompt_text_file_content_or_command_secrets() {
+    let s = Scratch::new("nosecrets");
+    let prompt = serde_json::json!({"hook_event_name": "UserPromptSubmit", "prompt": "my NI number is the-prompt-text-marker", "cwd": s.proj()});
+    hook(&s, &[], &prompt.to_string());
+    let post = serde_json::json!({"hook_event_name": "PostToolUse", "tool_name": "Read", "cwd": s.proj(),
+        "tool_input": {"file_path": s.proj().join("a.txt")},
+        "tool_response": {"type": "text", "file": {"filePath": s.proj().join("a.txt"), "content": "the-file-content-marker", "numLines": 1, "startLine": 1, "totalLines": 1}}});
+    hook(&s, &[], &post.to_string());
+    let bash = pre(
+        "Bash",
+        serde_json::json!({"command": "curl -H 'X-Api-Key: sk9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4' https://x"}),
+        &s.proj(),
+    );
+    hook(&s, &[], &bash);
+    let log = std::fs::read_to_string(s.audit()).unwrap();
+    assert!(!log.contains("the-prompt-text-marker"));
+    assert!(!log.contains("the-file-content-marker"));
+    assert!(!log.contains("sk9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4"));
+    let recs = records(&s);
+    assert_eq!(recs[1]["context_file"]["size"], 23);
+    assert_eq!(recs[1]["outcome"], "success");
+}
+
+#[test]
+fn config_change_removing_the_registration_is_blocked() {
+    let s = Scratch::new("config");
+    let settings = s.proj().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(&settings, r#"{"hooks":{}}"#).unwrap();
+    let ev = serde_json::json!({"hook_event_name": "ConfigChange", "source": "project_settings", "file_path": settings, "cwd": s.proj()});
+    let r = run(
+        &["hook", "--audit-log", s.audit().to_str().unwrap()],
+        ev.to_string().as_bytes(),
+        &s.home(),
+        &[("CLAUDE_PROJECT_DIR", s.proj().to_str().unwrap())],
+    );
+    assert_eq!(r.code, 0);
+    assert_eq!(r.json()["decision"], "block");
+    std::fs::write(&settings, r#"{"hooks":{"PreToolUse":[{"matcher":"*","hooks":[{"type":"command","command":"/usr/local/bin/hookguard","args":["hook"]}]}]}}"#).unwrap();
+    let r = run(
+        &["hook", "--audit-log", s.audit().to_str().unwrap()],
+        ev.to_string().as_bytes(),
+        &s.home(),
+        &[("CLAUDE_PROJECT_DIR", s.proj().to_str().unwrap())],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    std::fs::write(
+        &settings,
+        r#"{"disableAllHooks":true,"hooks":{"PreToolUse":[{"hooks":[{"command":"hookguard"}]}]}}"#,
+    )
+    .unwrap();
+    let r = run(
+        &["hook", "--audit-log", s.audit().to_str().unwrap()],
+        ev.to_string().as_bytes(),
+        &s.home(),
+        &[("CLAUDE_PROJECT_DIR", s.proj().to_str().unwrap())],
+    );
+    assert_eq!(r.json()["decision"], "block");
+}
+
+#[test]
+fn secret_classification_blocks_prompts_and_tools() {
+    let s = Scratch::new("secret");
+    let pol = s.root.join("org.toml");
+    std::fs::write(&pol, "classification = \"SECRET\"\n").unwrap();
+    let p = pol.to_str().unwrap();
+    let prompt = serde_json::json!({"hook_event_name": "UserPromptSubmit", "prompt": "hello", "cwd": s.proj()});
+    let r = hook(&s, &["--policy", p], &prompt.to_string());
+    assert_eq!(r.json()["decision"], "block");
+    assert!(r.json()["reason"].as_str().unwrap().contains("SECRET"));
+    let r = hook(
+        &s,
+        &["--policy", p],
+        &pre(
+            "Read",
+            serde_json::json!({"file_path": "README.md"}),
+            &s.proj(),
+        ),
+    );
+    assert_eq!(r.decision(), "deny");
+}
+
+#[test]
+fn ask_is_refused_where_nobody_can_answer() {
+    let s = Scratch::new("c18");
+    let ev = pre(
+        "Read",
+        serde_json::json!({"file_path": "/opt/notes.txt"}),
+        &s.proj(),
+    );
+    assert_eq!(hook(&s, &[], &ev).decision(), "ask");
+    let headless = run(
+        &["hook", "--audit-log", s.audit().to_str().unwrap()],
+        ev.as_bytes(),
+        &s.home(),
+        &[("CLAUDE_CODE_ENTRYPOINT", "sdk-cli")],
+    );
+    assert_eq!(headless.decision(), "deny");
+    let reason = headless.json()["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("C18"), "{reason}");
+    let recs = records(&s);
+    assert_eq!(recs.last().unwrap()["converted_from_ask"], true);
+}
+
+#[test]
+fn session_start_tells_the_model_what_is_in_force() {
+    let s = Scratch::new("session");
+    let ev = serde_json::json!({"hook_event_name": "SessionStart", "source": "startup", "cwd": s.proj()});
+    let r = hook(&s, &["--profile", "ci"], &ev.to_string());
+    let v = r.json();
+    assert_eq!(v["hookSpecificOutput"]["hookEventName"], "SessionStart");
+    let text = v["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    assert!(text.contains("profile ci"), "{text}");
+    assert!(
+        text.len() < 10_000,
+        "under the client's 10,000-character cap"
+    );
+}
+
+#[test]
+fn golden_stdout() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".event.json"))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    for ev in cases {
+        let name = ev
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".event.json", "");
+        let s = Scratch::new("golden");
+        let args_file = dir.join(format!("{name}.args"));
+        let extra: Vec<String> = std::fs::read_to_string(&args_file)
+            .map(|a| {
+                a.split_whitespace()
+                    .map(|w| w.replace("{golden}", dir.to_str().unwrap()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let input = std::fs::read_to_string(&ev).unwrap();
+        let r = hook(&s, &extra, &input);
+        let want = std::fs::read_to_string(dir.join(format!("{name}.stdout"))).unwrap();
+        let want_code: i32 = std::fs::read_to_string(dir.join(format!("{name}.code")))
+            .map(|c| c.trim().parse().unwrap())
+            .unwrap_or(0);
+        assert_eq!(r.stdout, want, "{name}: stdout differs");
+        assert_eq!(r.code, want_code, "{name}: exit code");
+    }
+}
