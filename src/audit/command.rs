@@ -32,6 +32,24 @@ pub enum AuditCommand {
         #[arg(required = true, value_name = "LOG")]
         logs: Vec<PathBuf>,
     },
+    /// Report what the log evidences: the guidance's compliance indicators and red flags,
+    /// decisions by control and rule over time, sessions, top refused actions, the files that
+    /// entered the context, and chain integrity.
+    Report {
+        #[arg(long, value_enum, default_value = "text")]
+        format: super::report::Format,
+        /// Only records at or after this time (`2026-11-21` or `2026-11-21T09:00:00Z`, UTC).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only records before this time.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// A copy of the HMAC key, to check a keyed chain.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        #[arg(required = true, value_name = "LOG")]
+        logs: Vec<PathBuf>,
+    },
     /// Appends COUNT synthetic records, timing each append (tests and benchmarks only).
     #[command(hide = true)]
     Stress {
@@ -87,6 +105,20 @@ pub fn run(cmd: &AuditCommand, out: &mut dyn std::io::Write) -> CommandOutput {
             until,
             logs,
         } => export(*format, since.as_deref(), until.as_deref(), logs, out),
+        AuditCommand::Report {
+            format,
+            since,
+            until,
+            key,
+            logs,
+        } => report(
+            *format,
+            since.as_deref(),
+            until.as_deref(),
+            key.as_deref(),
+            logs,
+            out,
+        ),
         AuditCommand::Stress {
             count,
             worker,
@@ -235,6 +267,40 @@ fn export(
     {
         Ok(()) => CommandOutput::ok(),
         // A reader that stops early (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => CommandOutput::ok(),
+        Err(e) => CommandOutput::error(e.to_string()),
+    }
+}
+
+fn report(
+    format: super::report::Format,
+    since: Option<&str>,
+    until: Option<&str>,
+    key: Option<&std::path::Path>,
+    logs: &[PathBuf],
+    out: &mut dyn std::io::Write,
+) -> CommandOutput {
+    let built = super::read::Window::parse(since, until).and_then(|window| {
+        let key = load_key(key)?;
+        super::report::build(
+            logs,
+            window,
+            since.map(String::from),
+            until.map(String::from),
+            key.as_ref(),
+        )
+    });
+    let r = match built {
+        Ok(r) => r,
+        Err(e) => return CommandOutput::error(e),
+    };
+    let body = match format {
+        super::report::Format::Text => super::report::text(&r),
+        super::report::Format::Json => serde_json::to_string_pretty(&r).unwrap_or_default() + "\n",
+        super::report::Format::Html => super::html::render(&r),
+    };
+    match out.write_all(body.as_bytes()) {
+        Ok(()) => CommandOutput::ok(),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => CommandOutput::ok(),
         Err(e) => CommandOutput::error(e.to_string()),
     }

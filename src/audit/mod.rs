@@ -18,10 +18,12 @@
 pub mod command;
 pub mod export;
 pub mod head;
+pub mod html;
 pub mod key;
 pub mod log;
 pub mod read;
 pub mod record;
+pub mod report;
 pub mod settings;
 pub mod syslog;
 pub mod time;
