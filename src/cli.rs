@@ -314,9 +314,11 @@ pub fn policy_check(
         "ai-markers",
         p.ai_markers.iter().map(|b| format!("\"{b}\"")).collect(),
     ));
+    s.push_str("\n[audit]\n");
     if let Some(l) = &p.audit_log {
-        s.push_str(&format!("\n[audit]\nlog = \"{}\"\n", l.display()));
+        s.push_str(&format!("log = \"{}\"\n", l.display()));
     }
+    s.push_str(&crate::audit::settings::policy_text(&p.audit));
     for r in &p.rules {
         s.push_str(&format!(
             "\n[[rule]]  # {}\nid = \"{}\"\ndecision = \"{}\"\ncontrol = \"{}\"\nreason = {:?}\n",

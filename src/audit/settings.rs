@@ -62,3 +62,25 @@ impl Settings {
         }
     }
 }
+
+/// The settings as `[audit]` TOML lines, for `policy check`.
+pub fn policy_text(s: &Settings) -> String {
+    let mut t = format!(
+        "fsync = {}\nrotate-bytes = {}\nkeep = {}\nlock-timeout-ms = {}\n",
+        s.fsync,
+        s.rotate_bytes,
+        s.keep,
+        s.lock_timeout.as_millis()
+    );
+    if let Some(k) = &s.hmac_key {
+        t.push_str(&format!("hmac-key = {:?}\n", k.display().to_string()));
+    }
+    t.push_str(&format!("syslog = {}\n", s.syslog.is_some()));
+    if let Some(sock) = &s.syslog {
+        t.push_str(&format!(
+            "syslog-socket = {:?}\n",
+            sock.display().to_string()
+        ));
+    }
+    t
+}

@@ -9,7 +9,7 @@
 //! | `ask-without-person`                   | profile  | any                 | `deny` only   | `deny` only              |
 //! | `files.exclude`, `production`, `protect`, `production.identifiers`, `git.protected-branches` | base | add | add | add |
 //! | `files.template-exceptions`            | `true`   | any                 | `false` only  | `false` only             |
-//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, `audit.log` | — | yes | no | no |
+//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, every `[audit]` key | — | yes | no | no |
 //! | `[[rule]]` with `deny`/`ask`           | —        | yes                 | yes           | yes                      |
 //! | `[[rule]]` with `allow`                | —        | yes                 | no            | no                       |
 //!
