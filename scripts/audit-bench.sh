@@ -67,7 +67,7 @@ hooks "1 GiB log, fsync" "$dir/hook-big.jsonl" "$dir/fsync.toml" 200
 
 if [ "${HOOKGUARD_BENCH_FULL:-0}" = 1 ]; then
     echo
-    echo "== 32 processes x 200 real hook calls (release) =="
-    time cargo test --release --test audit_concurrency -- --ignored hook_calls_32_by_200
+    echo "== 32 processes x 200 real hook calls (release binary) =="
+    time HOOKGUARD_TEST_BIN=$bin cargo test --test audit_concurrency -- --ignored hook_calls_32_by_200
 fi
 rm -f "$dir"/*.jsonl*

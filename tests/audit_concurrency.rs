@@ -7,11 +7,13 @@
 //! appends. A debug-build `hookguard hook` costs ~20 ms of CPU (the policy is compiled on every
 //! call), so 6,400 of them take minutes on two cores; the hook path itself is proven by 32
 //! concurrent processes × 4 real hook calls here, and by the full 32 × 200 hook run in the
-//! ignored test `hook_calls_32_by_200` (`scripts/audit-bench.sh` runs it on a release build).
+//! ignored test `hook_calls_32_by_200`, run against the release binary with
+//! `HOOKGUARD_TEST_BIN=target/release/hookguard cargo test --test audit_concurrency -- --ignored`
+//! (27 s on two cores).
 
 mod audit_support;
 
-use audit_support::{BIN, Scratch, hook, read_event, records, text};
+use audit_support::{Scratch, bin, hook, read_event, records, text};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -33,7 +35,7 @@ fn assert_one_intact_chain(log: &Path, expected: usize) -> Vec<serde_json::Value
 fn stress(log: &Path, extra: &[&str]) {
     let children: Vec<_> = (0..PROCESSES)
         .map(|w| {
-            Command::new(BIN)
+            Command::new(bin())
                 .args(["audit", "stress", "--count", &CALLS.to_string()])
                 .args(["--worker", &format!("w{w}")])
                 .args(extra)
@@ -104,7 +106,7 @@ fn concurrent_hook_processes_keep_one_chain() {
 }
 
 #[test]
-#[ignore = "6,400 hook processes: minutes in a debug build; run by scripts/audit-bench.sh"]
+#[ignore = "6,400 hook processes: minutes in a debug build; run with HOOKGUARD_TEST_BIN=target/release/hookguard"]
 fn hook_calls_32_by_200() {
     hook_calls(PROCESSES, CALLS);
 }

@@ -3,11 +3,11 @@
 
 mod audit_support;
 
-use audit_support::{BIN, Scratch, text};
+use audit_support::{Scratch, bin, text};
 use std::process::Command;
 
 fn check(s: &Scratch, policies: &[&str]) -> (bool, String) {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin());
     cmd.args(["policy", "check", "--managed-dir"])
         .arg(s.join("managed"))
         .arg("--cwd")

@@ -6,7 +6,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_hookguard");
+/// The binary under test: this build's, or `HOOKGUARD_TEST_BIN` (a release build, for the
+/// benchmark script's full concurrency run).
+pub fn bin() -> PathBuf {
+    std::env::var_os("HOOKGUARD_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_hookguard")))
+}
 
 /// A scratch directory removed on drop.
 pub struct Scratch(pub PathBuf);
@@ -60,7 +66,7 @@ pub fn read_event(s: &Scratch, session: &str) -> String {
 
 /// Runs `hookguard hook` on `event` with the given profile, log and extra arguments.
 pub fn hook(s: &Scratch, profile: &str, log: &Path, extra: &[&str], event: &str) -> Output {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin());
     cmd.arg("hook")
         .arg("--profile")
         .arg(profile)
@@ -88,7 +94,7 @@ pub fn hook(s: &Scratch, profile: &str, log: &Path, extra: &[&str], event: &str)
 
 /// Runs `hookguard ARGS…` and returns its output.
 pub fn hookguard(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+    Command::new(bin()).args(args).output().unwrap()
 }
 
 pub fn text(b: &[u8]) -> String {
