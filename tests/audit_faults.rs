@@ -146,3 +146,38 @@ fn a_symlinked_log_fails_closed() {
     assert_fails_closed(&s, &log, &[], "symbolic link");
     assert_eq!(std::fs::read_to_string(s.join("decoy")).unwrap(), "");
 }
+
+#[test]
+fn the_hook_keys_its_chain_with_a_root_only_key_and_refuses_an_exposed_one() {
+    let s = Scratch::new("hmac-hook");
+    let key = s.join("audit.key");
+    std::fs::write(&key, "0123456789abcdef0123456789abcdef\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let policy = s.policy(&format!("[audit]\nhmac-key = \"{}\"\n", key.display()));
+    let args = ["--policy", policy.to_str().unwrap()];
+    let log = s.join("log/audit.jsonl");
+    let event = read_event(&s, "keyed");
+    if is_root() {
+        // Root-owned and 0600: the records are keyed, and verify needs the key.
+        for _ in 0..3 {
+            let o = hook(&s, "production", &log, &args, &event);
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        }
+        let verify = |extra: &[&str]| {
+            let mut a = vec!["audit", "verify"];
+            a.extend_from_slice(extra);
+            a.push(log.to_str().unwrap());
+            audit_support::hookguard(&a).status.code()
+        };
+        assert_eq!(verify(&["--key", key.to_str().unwrap()]), Some(0));
+        assert_eq!(verify(&[]), Some(1));
+        assert!(
+            audit_support::records(&log)
+                .iter()
+                .all(|r| r["key_id"].is_string())
+        );
+    }
+    // Readable by others: the key may have leaked, so the chain cannot be trusted.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_fails_closed(&s, &log, &args, "readable by no one else");
+}
