@@ -1,20 +1,31 @@
 //! Data classifications (UK Government Security Classifications) and the profiles hookguard
 //! enforces, each ordered so that `max` is the stricter one.
 
-use serde::Deserialize;
 use std::fmt;
 
-/// The classification of the data a project holds. `OFFICIAL` unless a policy says otherwise.
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+use serde::{Serialize, Serializer};
+
+/// A classification level, least sensitive first so that `Ord` and `max` do the right thing.
+///
+/// Pre-2014 markings map onto these levels in `markings.rs` (see `docs/adr/0003-scanners.md`):
+/// `PROTECT` → `Official`, `RESTRICTED` → `OfficialSensitive`, `CONFIDENTIAL` → `Secret`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Classification {
+    /// `OFFICIAL`: the default for government business.
     #[default]
     Official,
+    /// `OFFICIAL-SENSITIVE`: OFFICIAL with the `SENSITIVE` handling marking.
     OfficialSensitive,
+    /// `SECRET`.
     Secret,
+    /// `TOP SECRET`.
     TopSecret,
 }
 
 impl Classification {
+    /// Every level, least sensitive first.
     pub const ALL: [Classification; 4] = [
         Classification::Official,
         Classification::OfficialSensitive,
@@ -22,6 +33,7 @@ impl Classification {
         Classification::TopSecret,
     ];
 
+    /// The canonical spelling used in policies, reasons and audit records.
     pub fn as_str(self) -> &'static str {
         match self {
             Classification::Official => "OFFICIAL",
@@ -31,22 +43,25 @@ impl Classification {
         }
     }
 
-    /// Accepts the marking in any case, with a space, hyphen, underscore or en dash between
-    /// words (`official-sensitive`, `OFFICIAL SENSITIVE`, `top_secret`).
+    /// Parses `OFFICIAL`, `OFFICIAL-SENSITIVE`, `SECRET` or `TOP SECRET`, ignoring case and
+    /// treating hyphens, underscores, en and em dashes and runs of whitespace alike
+    /// (`official sensitive`, `Top-Secret`, `OFFICIAL – SENSITIVE`). Anything else is `None`:
+    /// a policy that names an unknown level must fail to load rather than default.
     pub fn parse(s: &str) -> Option<Classification> {
-        let norm: String = s
-            .trim()
-            .chars()
-            .map(|c| match c {
-                ' ' | '_' | '\u{2013}' => '-',
-                c => c.to_ascii_uppercase(),
-            })
-            .collect();
-        match norm.as_str() {
-            "OFFICIAL" => Some(Classification::Official),
-            "OFFICIAL-SENSITIVE" => Some(Classification::OfficialSensitive),
-            "SECRET" => Some(Classification::Secret),
-            "TOP-SECRET" => Some(Classification::TopSecret),
+        let mut words = s
+            .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '–' | '—'))
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_ascii_uppercase());
+        let first = words.next()?;
+        let second = words.next();
+        if words.next().is_some() {
+            return None;
+        }
+        match (first.as_str(), second.as_deref()) {
+            ("OFFICIAL", None) => Some(Classification::Official),
+            ("OFFICIAL", Some("SENSITIVE")) => Some(Classification::OfficialSensitive),
+            ("SECRET", None) => Some(Classification::Secret),
+            ("TOP", Some("SECRET")) => Some(Classification::TopSecret),
             _ => None,
         }
     }
@@ -58,14 +73,34 @@ impl fmt::Display for Classification {
     }
 }
 
+impl Serialize for Classification {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> Deserialize<'de> for Classification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Classification::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "unknown classification `{s}`, expected one of `OFFICIAL`, `OFFICIAL-SENSITIVE`, `SECRET`, `TOP SECRET`"
-            ))
-        })
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LevelVisitor;
+
+        impl Visitor<'_> for LevelVisitor {
+            type Value = Classification;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("one of `OFFICIAL`, `OFFICIAL-SENSITIVE`, `SECRET`, `TOP SECRET`")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Classification, E> {
+                Classification::parse(v).ok_or_else(|| {
+                    E::custom(format!(
+                        "unknown classification `{v}`: expected `OFFICIAL`, \
+                         `OFFICIAL-SENSITIVE`, `SECRET` or `TOP SECRET`"
+                    ))
+                })
+            }
+        }
+
+        deserializer.deserialize_str(LevelVisitor)
     }
 }
 
@@ -121,25 +156,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classification_spellings() {
-        assert_eq!(
-            Classification::parse("official sensitive"),
-            Some(Classification::OfficialSensitive)
-        );
-        assert_eq!(
-            Classification::parse("OFFICIAL\u{2013}SENSITIVE"),
-            Some(Classification::OfficialSensitive)
-        );
-        assert_eq!(
-            Classification::parse("Top Secret"),
-            Some(Classification::TopSecret)
-        );
-        assert_eq!(Classification::parse("restricted"), None);
-    }
-
-    #[test]
     fn strictness_orders() {
         assert!(Classification::Secret > Classification::OfficialSensitive);
         assert!(Profile::Ci > Profile::Production && Profile::Production > Profile::Prototype);
+    }
+}
+
+#[cfg(test)]
+mod classification_tests {
+    use super::Classification::{self, *};
+
+    #[test]
+    fn parse_table() {
+        let cases: &[(&str, Option<Classification>)] = &[
+            ("OFFICIAL", Some(Official)),
+            ("official", Some(Official)),
+            ("  Official  ", Some(Official)),
+            ("OFFICIAL-SENSITIVE", Some(OfficialSensitive)),
+            ("official sensitive", Some(OfficialSensitive)),
+            ("OFFICIAL_SENSITIVE", Some(OfficialSensitive)),
+            ("OFFICIAL – SENSITIVE", Some(OfficialSensitive)),
+            ("OFFICIAL—SENSITIVE", Some(OfficialSensitive)),
+            ("SECRET", Some(Secret)),
+            ("secret", Some(Secret)),
+            ("TOP SECRET", Some(TopSecret)),
+            ("top-secret", Some(TopSecret)),
+            ("Top  Secret", Some(TopSecret)),
+            ("", None),
+            ("TOP", None),
+            ("RESTRICTED", None),
+            ("SECRET SECRET", None),
+            ("OFFICIAL SENSITIVE PERSONAL", None),
+            ("UK SECRET", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Classification::parse(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn ordered_least_sensitive_first() {
+        assert!(Official < OfficialSensitive);
+        assert!(OfficialSensitive < Secret);
+        assert!(Secret < TopSecret);
+        for level in Classification::ALL {
+            assert_eq!(Classification::parse(level.as_str()), Some(level));
+        }
+    }
+
+    #[test]
+    fn serde_round_trip_and_error() {
+        #[derive(serde::Deserialize, serde::Serialize)]
+        struct Doc {
+            level: Classification,
+        }
+        let doc: Doc = toml::from_str("level = \"official-sensitive\"").unwrap();
+        assert_eq!(doc.level, OfficialSensitive);
+        assert_eq!(
+            toml::to_string(&doc).unwrap().trim(),
+            "level = \"OFFICIAL-SENSITIVE\""
+        );
+        let err = toml::from_str::<Doc>("level = \"RESTRICTED\"")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("unknown classification `RESTRICTED`"), "{err}");
     }
 }

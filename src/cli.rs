@@ -29,6 +29,12 @@ pub enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Register hookguard in a Claude Code settings file (user, project or managed).
+    Install(crate::install::InstallArgs),
+    /// Take hookguard's registration out of a Claude Code settings file.
+    Uninstall(crate::install::UninstallArgs),
+    /// Check that hookguard is registered, loads its policy and can audit; one line per check.
+    Doctor(crate::doctor::DoctorArgs),
 }
 
 #[derive(Debug, Args, Clone)]

@@ -165,7 +165,8 @@ pub fn nobody_to_ask(
 }
 
 /// Judges built-in findings against the policy, adds custom rule verdicts, and picks the most
-/// severe. Ties go to the first finding (controls report in CONTROLS.md order).
+/// severe. Ties go to a custom rule, then to the first finding (controls report the most
+/// specific first).
 pub fn decide(
     findings: Vec<Finding>,
     custom: Vec<Judged>,
@@ -173,24 +174,26 @@ pub fn decide(
     nobody: Option<&str>,
 ) -> Decision {
     use crate::policy::Lookup;
-    let mut trail: Vec<Judged> = findings
-        .into_iter()
-        .filter_map(|f| match policy.lookup(&f.rule) {
-            Lookup::Disabled(_) => None,
-            Lookup::Verdict {
-                verdict,
-                key,
-                source,
-            } => Some(Judged {
-                control: f.control.to_string(),
-                finding: f,
-                verdict,
-                key,
-                source: source.to_string(),
+    // Rules a policy author wrote come first, so where verdicts tie their reason explains.
+    let mut trail: Vec<Judged> = custom;
+    trail.extend(
+        findings
+            .into_iter()
+            .filter_map(|f| match policy.lookup(&f.rule) {
+                Lookup::Disabled(_) => None,
+                Lookup::Verdict {
+                    verdict,
+                    key,
+                    source,
+                } => Some(Judged {
+                    control: f.control.to_string(),
+                    finding: f,
+                    verdict,
+                    key,
+                    source: source.to_string(),
+                }),
             }),
-        })
-        .chain(custom)
-        .collect();
+    );
     // Stable sort: most severe first, report order kept within a verdict.
     trail.sort_by_key(|j| std::cmp::Reverse(j.verdict));
     let Some(top) = trail.first().filter(|j| j.verdict > Verdict::Defer) else {

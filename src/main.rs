@@ -64,6 +64,13 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check { common, cwd, files }) => text(
             hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env),
         ),
+        Command::Install(args) => text(hookguard::install::run_install(&args)),
+        Command::Uninstall(args) => text(hookguard::install::run_uninstall(&args)),
+        Command::Doctor(args) => {
+            let (report, well) = hookguard::doctor::run_doctor(&args);
+            print!("{report}");
+            ExitCode::from(if well { 0 } else { 1 })
+        }
         Command::Audit(cmd) => {
             let mut stdout = std::io::stdout().lock();
             let o = hookguard::audit::command::run(&cmd, &mut stdout);

@@ -23,6 +23,8 @@ pub struct ChainBreak {
     /// 1-based line in `file`.
     pub line: usize,
     pub message: String,
+    /// The line is keyed and no key was given: not evidence of tampering, just unverifiable.
+    pub needs_key: bool,
 }
 
 /// The result of checking a log and its rotated files.
@@ -157,6 +159,7 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
             first_error: Some(ChainBreak {
                 file: file.to_path_buf(),
                 line,
+                needs_key: message.contains("pass --key"),
                 message,
             }),
             notes,

@@ -17,6 +17,8 @@ pub struct Subject<'a> {
     pub content: Option<String>,
     /// The shell command, one normalised command per line.
     pub command: Option<String>,
+    /// The host a WebFetch would reach.
+    pub host: Option<String>,
 }
 
 impl<'a> Subject<'a> {
@@ -45,7 +47,11 @@ impl<'a> Subject<'a> {
             _ => ev.tool_input.as_ref().map(|v| v.to_string()),
         };
         let command = match kind {
-            ToolKind::Shell => ev.input_str("command").map(str::to_string),
+            ToolKind::Shell => ev.input_str("command").map(subcommands),
+            _ => None,
+        };
+        let host = match kind {
+            ToolKind::WebFetch => ev.input_str("url").and_then(super::production::url_host),
             _ => None,
         };
         Subject {
@@ -53,15 +59,103 @@ impl<'a> Subject<'a> {
             paths,
             content,
             command,
+            host,
         }
     }
+}
+
+/// The simple commands of a command line, one per line, for rules that match "each subcommand":
+/// split at `;`, `&&`, `||`, `|`, `&` and newlines outside quotes, with leading `VAR=value`
+/// assignments and common wrappers (`sudo`, `env`, `timeout N`, `nice`, `nohup`, `time`,
+/// `command`, `builtin`, `exec`, `xargs`, `stdbuf`) removed.
+pub fn subcommands(command: &str) -> String {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = command.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            (None, '\\') => {
+                cur.push(c);
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            (None, ';' | '\n' | '|' | '&' | '(' | ')' | '`') => {
+                if matches!(chars.peek(), Some('&' | '|')) {
+                    chars.next();
+                }
+                parts.push(std::mem::take(&mut cur));
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    parts
+        .iter()
+        .map(|p| strip_prefixes(p.trim()))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn strip_prefixes(cmd: &str) -> String {
+    let mut words: Vec<&str> = cmd.split_whitespace().collect();
+    loop {
+        match words.first() {
+            Some(w) if w.contains('=') && !w.starts_with('=') && !w.starts_with('-') => {
+                words.remove(0);
+            }
+            Some(
+                &("sudo" | "env" | "nice" | "nohup" | "time" | "command" | "builtin" | "exec"
+                | "xargs" | "stdbuf"),
+            ) => {
+                words.remove(0);
+                while words.first().is_some_and(|w| w.starts_with('-')) {
+                    words.remove(0);
+                }
+            }
+            Some(&"timeout") => {
+                words.remove(0);
+                while words.first().is_some_and(|w| w.starts_with('-')) {
+                    words.remove(0);
+                }
+                if !words.is_empty() {
+                    words.remove(0);
+                }
+            }
+            _ => break,
+        }
+    }
+    words.join(" ")
 }
 
 fn matches(rule: &Rule, s: &Subject, policy: &Policy) -> bool {
     if !rule.profiles.is_empty() && !rule.profiles.contains(&policy.profile) {
         return false;
     }
-    if !rule.tools.is_empty() && !rule.tools.iter().any(|t| t == s.tool) {
+    if !rule.tools.is_empty()
+        && !rule.tools.iter().any(|t| {
+            t == s.tool || (t.contains('*') && crate::policy::pattern::wildcard(t, s.tool))
+        })
+    {
+        return false;
+    }
+    if let Some(d) = &rule.domain
+        && !s
+            .host
+            .as_deref()
+            .is_some_and(|h| crate::policy::pattern::domain_matches(d, h))
+    {
         return false;
     }
     if let Some(set) = &rule.path
@@ -105,4 +199,26 @@ pub fn check(s: &Subject, policy: &Policy) -> Vec<Judged> {
             source: r.source.to_string(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subcommands;
+
+    #[test]
+    fn subcommands_split_and_unwrap() {
+        assert_eq!(
+            subcommands("git status && rm -rf x"),
+            "git status\nrm -rf x"
+        );
+        assert_eq!(
+            subcommands("FOO=1 timeout 5 terraform apply | tee log"),
+            "terraform apply\ntee log"
+        );
+        assert_eq!(
+            subcommands("echo 'a && b'; sudo -E make install"),
+            "echo 'a && b'\nmake install"
+        );
+        assert_eq!(subcommands("(cd x; npm test)"), "cd x\nnpm test");
+    }
 }

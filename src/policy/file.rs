@@ -41,6 +41,48 @@ pub struct PolicyFile {
     pub audit: Option<AuditSection>,
     /// Custom rules.
     pub rule: Option<Vec<RuleFile>>,
+    /// Claude Code permission rules that refuse (`"Bash(terraform apply:*)"`, `"Read(./secrets/**)"`).
+    pub deny: Option<Vec<String>>,
+    /// Claude Code permission rules that ask.
+    pub ask: Option<Vec<String>>,
+    /// Claude Code permission rules that allow (managed and `--policy` layers only).
+    pub allow: Option<Vec<String>>,
+    /// Tests the policy carries: `hookguard policy test` runs them.
+    pub test: Option<Vec<TestFile>>,
+}
+
+/// `[[test]]`: an event (or a shorthand for one) and the decision it must get.
+///
+/// ```toml
+/// [[test]]
+/// bash = "terraform apply"        # or read, write, edit, grep, glob, webfetch, websearch,
+///                                 # mcp (a tool name), prompt; or a full `event = {…}`
+/// profile = "production"          # or profiles = [...]; default: every profile
+/// expect = "ask"
+/// rule = "infra.mutating"         # optional
+/// ```
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TestFile {
+    pub name: Option<String>,
+    pub bash: Option<String>,
+    pub read: Option<String>,
+    pub write: Option<String>,
+    pub edit: Option<String>,
+    pub grep: Option<String>,
+    pub glob: Option<String>,
+    pub webfetch: Option<String>,
+    pub websearch: Option<String>,
+    pub mcp: Option<String>,
+    pub prompt: Option<String>,
+    /// Written content, for `write` and `edit`.
+    pub content: Option<String>,
+    pub event: Option<toml::Value>,
+    pub profile: Option<Profile>,
+    pub profiles: Option<Vec<Profile>>,
+    pub permission_mode: Option<String>,
+    pub expect: Option<String>,
+    pub rule: Option<String>,
 }
 
 /// `[files]`: paths the controls protect and the roots the project may use.

@@ -22,12 +22,24 @@
 use super::file::{PolicyFile, line_of};
 use super::layers::{Layer, LayerKind};
 use super::pattern::{PathPatterns, Pattern, anchor, check_glob};
-use super::{Policy, PolicyError, Rule, Source, VerdictEntry, builtin_profile_text};
+use super::{Policy, PolicyError, Rule, Source, VerdictEntry, builtin_profile_text, claude_rules};
 use crate::classification::{Classification, Profile};
 use crate::decision::Verdict;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// How the profile is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileChoice {
+    /// By the layers (see the table above).
+    Layers,
+    /// By the hook command's `--profile`: a layer that declares another profile is an error.
+    Fixed(Profile),
+    /// By `policy test`: "what would this policy decide under that profile", whatever the
+    /// layers declare.
+    Forced(Profile),
+}
 
 /// Merges `layers` (most trusted first) over the built-in base and the chosen profile.
 pub fn merge(
@@ -35,7 +47,22 @@ pub fn merge(
     cli_profile: Option<Profile>,
     home: Option<&Path>,
 ) -> Result<Policy, PolicyError> {
-    let (profile, profile_source) = choose_profile(layers, cli_profile)?;
+    let choice = cli_profile.map_or(ProfileChoice::Layers, ProfileChoice::Fixed);
+    merge_at(layers, choice, home, None)
+}
+
+/// [`merge`], with the project root that project-relative rule paths are anchored at.
+pub fn merge_at(
+    layers: &[Layer],
+    choice: ProfileChoice,
+    home: Option<&Path>,
+    project: Option<&Path>,
+) -> Result<Policy, PolicyError> {
+    let (profile, profile_source) = match choice {
+        ProfileChoice::Forced(p) => (p, "chosen for this test".to_string()),
+        ProfileChoice::Fixed(p) => choose_profile(layers, Some(p))?,
+        ProfileChoice::Layers => choose_profile(layers, None)?,
+    };
     let base = Layer::parse(
         LayerKind::Builtin,
         "policies/base.toml".into(),
@@ -49,6 +76,7 @@ pub fn merge(
 
     let mut hasher = Sha256::new();
     let mut m = Merger::new(home);
+    m.project = project;
     m.policy.profile = profile;
     m.policy.profile_source = profile_source;
     for layer in [&base, &prof].into_iter().chain(layers) {
@@ -169,6 +197,7 @@ fn invalid(l: &Layer, key: &str, message: impl Into<String>) -> PolicyError {
 struct Merger<'h> {
     policy: Policy,
     home: Option<&'h Path>,
+    project: Option<&'h Path>,
     /// Which non-built-in layer set each verdict key, so a later (less trusted) trusted layer
     /// cannot loosen what a more trusted one decided.
     verdict_set_by_layer: BTreeMap<String, LayerKind>,
@@ -208,6 +237,7 @@ impl<'h> Merger<'h> {
                 sha256: String::new(),
             },
             home,
+            project: None,
             verdict_set_by_layer: BTreeMap::new(),
             classification_set: false,
             template_exceptions_set_by: None,
@@ -428,6 +458,28 @@ impl<'h> Merger<'h> {
             let rule = self.rule(l, i, r)?;
             self.policy.rules.push(rule);
         }
+        for (key, list, verdict) in [
+            ("deny", &f.deny, Verdict::Deny),
+            ("ask", &f.ask, Verdict::Ask),
+            ("allow", &f.allow, Verdict::Allow),
+        ] {
+            let Some(list) = list else { continue };
+            if verdict == Verdict::Allow && !trusted {
+                return Err(forbidden(l, "allow"));
+            }
+            for text in list {
+                let source = Self::source(l, text);
+                let rule = claude_rules::parse(text, verdict, self.home, self.project)
+                    .and_then(|p| claude_rules::rule(text, verdict, p, source.clone()))
+                    .map_err(|message| PolicyError::Invalid {
+                        file: l.name.clone(),
+                        line: source.line,
+                        key: key.to_string(),
+                        message,
+                    })?;
+                self.policy.rules.push(rule);
+            }
+        }
         Ok(())
     }
 
@@ -585,6 +637,7 @@ impl<'h> Merger<'h> {
             path,
             content: regex("content", &r.content)?,
             command: regex("command", &r.command)?,
+            domain: None,
             decision,
             reason: r
                 .reason

@@ -4,13 +4,14 @@
 //! keys refused) ─► [`layers::Layer`] (where it came from and how far it is trusted) ─►
 //! [`merge`] ─► [`Policy`] (what the controls consult, with the provenance of every entry).
 
+pub mod claude_rules;
 pub mod file;
 pub mod layers;
 mod merge;
 pub mod pattern;
 
 pub use layers::{Layer, LayerKind, Locations};
-pub use merge::merge;
+pub use merge::{ProfileChoice, merge, merge_at};
 pub use pattern::{PathPatterns, Pattern};
 
 use crate::classification::{Classification, Profile};
@@ -140,6 +141,8 @@ pub struct Rule {
     pub path: Option<PathPatterns>,
     pub content: Option<Regex>,
     pub command: Option<Regex>,
+    /// A WebFetch host pattern (`example.gov.uk`, `*.internal`).
+    pub domain: Option<String>,
     pub decision: Verdict,
     pub reason: String,
     pub control: String,
@@ -248,7 +251,13 @@ impl Policy {
     /// Loads the layers at `loc` and merges them with the built-in policy.
     pub fn load(loc: &Locations, cli_profile: Option<Profile>) -> Result<Policy, PolicyError> {
         let layers = loc.load()?;
-        merge(&layers, cli_profile, loc.home.as_deref())
+        let choice = cli_profile.map_or(ProfileChoice::Layers, ProfileChoice::Fixed);
+        merge_at(
+            &layers,
+            choice,
+            loc.home.as_deref(),
+            Some(&loc.project_root),
+        )
     }
 }
 

@@ -1,0 +1,248 @@
+//! Small checks the detectors share after a pattern matches: Shannon entropy, the placeholder
+//! policy, documented example values, base64url decoding for JWT headers, and span helpers.
+//!
+//! The placeholder policy is deliberately one place (see `docs/adr/0003-scanners.md`): a value
+//! that is obviously not a real credential (template syntax, `xxxx`, `your_token_here`, a run of
+//! one character, a vendor's documented example) is not reported.
+
+/// Shannon entropy of `s` in bits per byte (0 for empty input, at most 8).
+pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let len = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Values their vendors publish in documentation. Treated as known examples, not secrets, so
+/// that documentation and tests that quote them do not trip the guard.
+const DOCUMENTED_EXAMPLES: &[&str] = &[
+    // AWS: the access key id and secret key used throughout AWS documentation.
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    // Stripe: the test-mode keys in Stripe's API reference.
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    // Azurite / Azure Storage Emulator: the published development account key.
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    // jwt.io's default token (signature part).
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+];
+
+/// Words that mark a value as a stand-in rather than a credential. Matched case-insensitively
+/// as substrings; each is long or odd enough that a random token almost never contains it.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "placeholder",
+    "xxxx",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace",
+    "redacted",
+    "dummy",
+    "sample",
+    "your_",
+    "your-",
+    "yourtoken",
+    "yourkey",
+    "yoursecret",
+    "yourpassword",
+    "insert",
+    "fake",
+    "notreal",
+    "not_real",
+    "not-real",
+    "secret_here",
+    "token_here",
+    "key_here",
+    "goes_here",
+    "0123456",
+    "1234567",
+    "abcdefgh",
+    "qwerty",
+    "********",
+    "••••",
+];
+
+/// Template and reference syntax: the value names where the secret comes from.
+pub(crate) fn is_template(v: &str) -> bool {
+    v.starts_with('$')
+        || v.starts_with('%')
+        || v.starts_with('<')
+        || v.starts_with('{')
+        || v.starts_with("@@")
+        || v.contains("${")
+        || v.contains("{{")
+        || v.contains("$(")
+        || v.contains("%(")
+        || v.contains("#{")
+        || v.contains('<') && v.contains('>')
+}
+
+/// True when `value` is a documented example, template syntax, a placeholder word, or has too
+/// little variety in its tail to be random (`ghp_000000…`, `aaaaaaaa`).
+///
+/// Placeholder words are only looked for in values of up to 128 bytes: in a long random value
+/// (a private key, a long JWT) a short word turns up by chance often enough to hide real keys.
+pub(crate) fn is_placeholder(value: &str) -> bool {
+    value.is_empty()
+        || is_template(value)
+        || is_documented_example(value)
+        || (value.len() <= 128 && has_placeholder_word(value))
+        || low_variety(value)
+}
+
+/// Contains a value that a vendor publishes as an example.
+pub(crate) fn is_documented_example(value: &str) -> bool {
+    DOCUMENTED_EXAMPLES.iter().any(|e| value.contains(e))
+}
+
+/// Contains one of the placeholder words, ignoring case.
+pub(crate) fn has_placeholder_word(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// Fewer than four distinct characters among the last sixteen alphanumerics of the value.
+pub(crate) fn low_variety(value: &str) -> bool {
+    let tail: Vec<u8> = value
+        .bytes()
+        .rev()
+        .filter(u8::is_ascii_alphanumeric)
+        .take(16)
+        .collect();
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for b in &tail {
+        if !seen[*b as usize] {
+            seen[*b as usize] = true;
+            distinct += 1;
+        }
+    }
+    distinct < 4
+}
+
+/// Decodes base64url (or standard base64) without padding into bytes; `None` if malformed.
+pub(crate) fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    for b in s.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Widens `start..end` to the nearest UTF-8 character boundaries of `text`, so that a byte
+/// pattern that stopped inside a multi-byte character still yields a sliceable span.
+pub(crate) fn snap(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let mut s = start.min(text.len());
+    let mut e = end.min(text.len()).max(s);
+    while !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    while !text.is_char_boundary(e) {
+        e += 1;
+    }
+    (s, e)
+}
+
+/// The line of `bytes` that holds offset `pos`, without its newline: `start..end`.
+pub(crate) fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
+    let pos = pos.min(bytes.len());
+    let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+    (start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_table() {
+        let cases: &[(&str, f64, f64)] = &[
+            ("", 0.0, 0.0),
+            ("aaaaaaaa", 0.0, 0.0),
+            ("abababab", 1.0, 1.0),
+            ("abcdefgh", 3.0, 3.0),
+            ("wJ4lrXUtnFEMIxK7MDENGabPxRfiCY2z", 4.0, 5.0),
+        ];
+        for (s, lo, hi) in cases {
+            let e = shannon_entropy(s.as_bytes());
+            assert!(e >= *lo - 1e-9 && e <= *hi + 1e-9, "{s:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn placeholder_table() {
+        let yes = [
+            "AKIAIOSFODNN7EXAMPLE",
+            "${CLIENT_SECRET}",
+            "$TOKEN",
+            "<token>",
+            "{{ secrets.TOKEN }}",
+            "xxxxxxxxxxxxxxxxxxxx",
+            "your_api_key_here",
+            "ghp_000000000000000000000000000000000000",
+            "changeme",
+            "%(password)s",
+            "FAKEKEY9q8w7e6r5t4y3u2i1o",
+        ];
+        for v in yes {
+            assert!(is_placeholder(v), "{v:?} should be a placeholder");
+        }
+        let no = [
+            "ghp_R7kQ2mZ9xW4vB8nT1cY6pL3sD5fG0hJ2aE9u",
+            "q8Rt2Lm9Vx4Kp7Wz",
+            "Zq4!r9Lm#2Tx",
+        ];
+        for v in no {
+            assert!(!is_placeholder(v), "{v:?} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn base64url_table() {
+        assert_eq!(
+            base64url_decode("eyJhbGciOiJIUzI1NiJ9").unwrap(),
+            br#"{"alg":"HS256"}"#
+        );
+        assert_eq!(base64url_decode("aGk").unwrap(), b"hi");
+        assert!(base64url_decode("a.b").is_none());
+    }
+
+    #[test]
+    fn snap_widens_to_char_boundaries() {
+        let t = "aé€b";
+        assert_eq!(snap(t, 2, 4), (1, 6));
+        assert_eq!(snap(t, 0, 99), (0, t.len()));
+    }
+}

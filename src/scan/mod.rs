@@ -1,0 +1,388 @@
+//! Content scanners (C11, C12, C13): secrets, UK classification markings and UK personal data.
+//!
+//! A pure library: the controls hand it text (Write content, an Edit's `new_string`, a Bash
+//! command, a prompt, one string field of a tool's output) and get back [`Hit`]s with byte
+//! spans, line numbers and rule ids. Nothing here decides deny or ask, knows the declared
+//! classification, or prints: [`hit_to_finding`] turns a hit into the shared [`Finding`], and
+//! [`redact`] rewrites one string so the integrator can rebuild each tool's exact output shape
+//! field by field.
+//!
+//! ```text
+//! text ─► keyword prefilter (Aho-Corasick, one pass) ─► rules whose keywords occur ─► lazily
+//!         compiled regex over the keyword lines ─► checks (entropy, placeholders, mod 11, Luhn)
+//!      ─► merge overlaps, most specific rule wins ─► Vec<Hit> sorted by start
+//! ```
+//!
+//! Rule ids are a stable API: `secrets.<kind>` (and `secrets.custom.<id>` for a user's
+//! gitleaks rules), `content.marking`, `content.personal-data.<kind>`; all report control
+//! `PR-01`. No value that matched is ever put in a description, reason, subject or error.
+
+mod checks;
+mod classification;
+mod error;
+mod gitleaks;
+mod markings;
+mod personal;
+mod prefilter;
+mod secrets;
+
+use std::borrow::Cow;
+
+pub use classification::Classification;
+pub use error::ScanError;
+pub use gitleaks::SecretRules;
+
+use crate::decision::Finding;
+
+/// The control every scanner finding enforces (the guidance's "never put credentials, personal
+/// data or classified material in front of the model").
+pub const CONTROL: &str = "PR-01";
+
+/// What a hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// A credential (C11).
+    Secret,
+    /// A classification marking at the given level (C12); the caller compares it with the
+    /// declared classification.
+    Marking(Classification),
+    /// UK personal data (C12).
+    PersonalData,
+}
+
+/// One thing a scanner found. Holds where it is, never what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Stable rule id: `secrets.aws-access-key-id`, `content.marking`,
+    /// `content.personal-data.nhs-number`, `secrets.custom.<id>`.
+    pub rule: Cow<'static, str>,
+    /// Always [`CONTROL`].
+    pub control: &'static str,
+    pub kind: Category,
+    /// Byte offsets into the scanned text, on character boundaries: `text[start..end]` is the
+    /// matched value (the secret itself, not its variable name).
+    pub start: usize,
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: usize,
+    /// What was found (`AWS access key id`, `SECRET classification marking`); never the value.
+    pub description: String,
+}
+
+/// Which scanners to run. Like a set of bit flags: combine with `|`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scan {
+    pub secrets: bool,
+    pub markings: bool,
+    pub personal: bool,
+}
+
+impl Scan {
+    pub const NONE: Scan = Scan {
+        secrets: false,
+        markings: false,
+        personal: false,
+    };
+    pub const SECRETS: Scan = Scan {
+        secrets: true,
+        ..Scan::NONE
+    };
+    pub const MARKINGS: Scan = Scan {
+        markings: true,
+        ..Scan::NONE
+    };
+    pub const PERSONAL: Scan = Scan {
+        personal: true,
+        ..Scan::NONE
+    };
+    pub const ALL: Scan = Scan {
+        secrets: true,
+        markings: true,
+        personal: true,
+    };
+}
+
+impl std::ops::BitOr for Scan {
+    type Output = Scan;
+    fn bitor(self, rhs: Scan) -> Scan {
+        Scan {
+            secrets: self.secrets || rhs.secrets,
+            markings: self.markings || rhs.markings,
+            personal: self.personal || rhs.personal,
+        }
+    }
+}
+
+/// What a built-in secret rule looks for, for `hookguard explain` and documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub description: &'static str,
+    /// Lowercase keywords of the prefilter; the rule runs only where one occurs.
+    pub keywords: &'static [&'static str],
+    /// The regex, where the rule is one (byte regex, Unicode off); `None` for multi-step rules.
+    pub pattern: Option<&'static str>,
+}
+
+/// The built-in secret rules, in a stable order.
+pub fn builtin_secret_rules() -> impl Iterator<Item = RuleInfo> {
+    secrets::RULES.iter().map(secrets::Rule::info)
+}
+
+/// A detector's raw result, before spans are snapped, overlaps merged and lines counted.
+pub(crate) struct Found {
+    pub(crate) rule: Cow<'static, str>,
+    pub(crate) description: Cow<'static, str>,
+    pub(crate) kind: Category,
+    /// Higher wins when two rules of the same category claim overlapping text.
+    pub(crate) priority: u8,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// The scanners with the built-in rules and, optionally, a user's gitleaks rules.
+///
+/// Cheap to construct: built-in patterns and the keyword automaton are compiled on first use
+/// and shared by every `Scanner` in the process.
+#[derive(Debug, Clone, Default)]
+pub struct Scanner {
+    user: Option<SecretRules>,
+}
+
+impl Scanner {
+    /// The built-in rules only.
+    pub fn builtin() -> Scanner {
+        Scanner { user: None }
+    }
+
+    /// Adds the secret rules of a gitleaks-format TOML file (`[[rules]]` with `id`, `regex`,
+    /// `keywords`, `entropy`, `secretGroup`, allowlists). Rules are reported as
+    /// `secrets.custom.<id>`. Calling it again adds more rules.
+    pub fn with_gitleaks(self, toml: &str) -> Result<Scanner, ScanError> {
+        let rules = SecretRules::from_gitleaks_toml(toml)?;
+        let user = match self.user {
+            Some(existing) => existing.merge(rules)?,
+            None => rules,
+        };
+        Ok(Scanner { user: Some(user) })
+    }
+
+    /// Scans `text`: hits sorted by start; overlapping hits of one category merged into one,
+    /// reported under the most specific rule. Linear in the text; never panics.
+    pub fn scan(&self, text: &str, what: Scan) -> Vec<Hit> {
+        let mut found = Vec::new();
+        if what.secrets {
+            secrets::scan(text, &mut found);
+            if let Some(user) = &self.user {
+                user.scan(text, &mut found);
+            }
+        }
+        if what.markings {
+            markings::scan(text, &mut found);
+        }
+        if what.personal {
+            personal::scan(text, &mut found);
+        }
+        finish(text, found)
+    }
+}
+
+/// Snaps spans to character boundaries, merges overlaps within a category, numbers lines.
+fn finish(text: &str, mut found: Vec<Found>) -> Vec<Hit> {
+    for f in &mut found {
+        (f.start, f.end) = checks::snap(text, f.start, f.end);
+    }
+    found.retain(|f| f.end > f.start);
+    found.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+
+    let class = |k: Category| match k {
+        Category::Secret => 0,
+        Category::Marking(_) => 1,
+        Category::PersonalData => 2,
+    };
+    let mut kept: Vec<Found> = Vec::with_capacity(found.len());
+    let mut last_of_class: [Option<usize>; 3] = [None; 3];
+    for f in found {
+        let c = class(f.kind);
+        if let Some(i) = last_of_class[c]
+            && f.start < kept[i].end
+        {
+            let k = &mut kept[i];
+            k.end = k.end.max(f.end);
+            if f.priority > k.priority {
+                k.rule = f.rule;
+                k.description = f.description;
+                k.priority = f.priority;
+                k.kind = f.kind;
+            } else if let (Category::Marking(a), Category::Marking(b)) = (k.kind, f.kind)
+                && b > a
+            {
+                k.kind = f.kind;
+                k.description = f.description;
+            }
+            continue;
+        }
+        last_of_class[c] = Some(kept.len());
+        kept.push(f);
+    }
+
+    let bytes = text.as_bytes();
+    let (mut line, mut at) = (1, 0);
+    kept.into_iter()
+        .map(|f| {
+            line += memchr::memchr_iter(b'\n', &bytes[at..f.start]).count();
+            at = f.start;
+            Hit {
+                rule: f.rule,
+                control: CONTROL,
+                kind: f.kind,
+                start: f.start,
+                end: f.end,
+                line,
+                description: f.description.into_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Replaces each hit's span with `[REDACTED:<rule>]`. Overlapping spans are merged and take
+/// the rule of the hit that starts first (a secret before personal data before a marking when
+/// they start together). Spans outside the text or off character boundaries are widened or
+/// clamped, so any `hits` are safe to pass.
+pub fn redact(text: &str, hits: &[Hit]) -> String {
+    let mut spans: Vec<(usize, usize, u8, &str)> = hits
+        .iter()
+        .map(|h| {
+            let (s, e) = checks::snap(text, h.start, h.end);
+            let rank = match h.kind {
+                Category::Secret => 0,
+                Category::PersonalData => 1,
+                Category::Marking(_) => 2,
+            };
+            (s, e, rank, h.rule.as_ref())
+        })
+        .filter(|(s, e, _, _)| e > s)
+        .collect();
+    spans.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    let mut i = 0;
+    while i < spans.len() {
+        let (start, mut end, _, rule) = spans[i];
+        i += 1;
+        while i < spans.len() && spans[i].0 < end {
+            end = end.max(spans[i].1);
+            i += 1;
+        }
+        let start = start.max(at);
+        out.push_str(&text[at..start]);
+        out.push_str("[REDACTED:");
+        out.push_str(rule);
+        out.push(']');
+        at = end.max(at);
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Turns a hit into the shared [`Finding`]: `where_` says where the text came from (`Write
+/// content`, `Bash command`, `prompt`, `Read output`). The reason tells the model what was found
+/// and where, and what to do instead; it never holds the value.
+pub fn hit_to_finding(hit: &Hit, where_: &str) -> Finding {
+    let line = hit.line;
+    let reason = match hit.kind {
+        Category::Secret => format!(
+            "{where_} contains a secret ({}) at line {line}: credentials must never be written \
+             into files, commands or prompts. Read it at run time from an environment variable \
+             or the secret manager instead, and rotate it if it was real",
+            hit.description
+        ),
+        Category::Marking(level) => format!(
+            "{where_} carries a {level} classification marking at line {line}: material above \
+             the project's declared classification must not be given to the model. Remove the \
+             material, or work on it only in an environment accredited for {level}"
+        ),
+        Category::PersonalData => format!(
+            "{where_} contains UK personal data ({}) at line {line}: personal data must not be \
+             given to the model. Use synthetic or anonymised test data instead",
+            hit.description
+        ),
+    };
+    Finding::new(
+        hit.rule.to_string(),
+        hit.control,
+        format!("{where_}, line {line}"),
+        reason,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(rule: &'static str, kind: Category, start: usize, end: usize) -> Hit {
+        Hit {
+            rule: Cow::Borrowed(rule),
+            control: CONTROL,
+            kind,
+            start,
+            end,
+            line: 1,
+            description: String::new(),
+        }
+    }
+
+    #[test]
+    fn redact_table() {
+        let s = Category::Secret;
+        let p = Category::PersonalData;
+        let cases: &[(&str, Vec<Hit>, &str)] = &[
+            ("abc", vec![], "abc"),
+            (
+                "key=XYZ;",
+                vec![hit("secrets.a", s, 4, 7)],
+                "key=[REDACTED:secrets.a];",
+            ),
+            (
+                "aaXXXXbb",
+                vec![hit("secrets.a", s, 2, 5), hit("secrets.b", s, 4, 6)],
+                "aa[REDACTED:secrets.a]bb",
+            ),
+            (
+                "aaXXXXbb",
+                vec![
+                    hit("content.personal-data.x", p, 2, 6),
+                    hit("secrets.b", s, 2, 4),
+                ],
+                "aa[REDACTED:secrets.b]bb",
+            ),
+            (
+                "é€",
+                vec![hit("secrets.a", s, 1, 3)],
+                "[REDACTED:secrets.a]",
+            ),
+            (
+                "ab",
+                vec![hit("secrets.a", s, 1, 99)],
+                "a[REDACTED:secrets.a]",
+            ),
+            ("ab", vec![hit("secrets.a", s, 5, 9)], "ab"),
+        ];
+        for (text, hits, want) in cases {
+            assert_eq!(redact(text, hits), *want, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn finding_never_holds_the_value() {
+        let text = "token = \"ghp_R7kQ2mZ9xW4vB8nT1cY6pL3sD5fG0hJ2aE9u\"";
+        let hits = Scanner::builtin().scan(text, Scan::ALL);
+        assert_eq!(hits.len(), 1);
+        let f = hit_to_finding(&hits[0], "Write content");
+        let value = &text[hits[0].start..hits[0].end];
+        assert!(!f.reason.contains(value) && !f.subject.contains(value));
+        assert_eq!(f.rule, "secrets.github-token");
+        assert_eq!(f.control, "PR-01");
+        assert!(f.reason.contains("line 1") && f.reason.contains("environment variable"));
+    }
+}
