@@ -69,9 +69,12 @@ pub struct ExplainArgs {
     /// A PreToolUse event as JSON (`-` for stdin).
     #[arg(long, value_name = "FILE", conflicts_with = "call")]
     pub event: Option<PathBuf>,
-    /// Print JSON instead of text.
+    /// Print JSON instead of text (the same as `--format json`).
     #[arg(long)]
     pub json: bool,
+    /// Output format.
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    pub format: String,
     /// A tool and its main argument: `-- Read /p/.env`, `-- Bash "git push -f"`.
     #[arg(last = true, value_name = "TOOL ARG")]
     pub call: Vec<String>,
@@ -79,6 +82,21 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
+    /// Run the `[[test]]` entries of policy FILEs (as --policy layers, over the project layer of
+    /// --cwd) and of the built-in profiles; print `N passed, N failed`.
+    Test {
+        /// The project whose .claude/hookguard.toml joins the layers (default: a virtual one).
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// Also run the built-in profiles' tests (the default when no FILE is given).
+        #[arg(long)]
+        builtin: bool,
+        files: Vec<PathBuf>,
+    },
+    /// Print the policy reference (keys and built-in rules) as Markdown: docs/policy.md.
+    Reference,
+    /// Convert the `permissions` block of a Claude Code settings file into policy TOML.
+    Import { settings: PathBuf },
     /// Validate the policy layers (and any FILEs, as --policy layers) and print the merged policy.
     Check {
         #[command(flatten)]
@@ -163,7 +181,18 @@ pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> 
     }
     let opts = args.common.hook_options(None);
     let (policy, d) = crate::run::explain(&ev, &opts, env).map_err(|e| e.to_string())?;
-    if args.json {
+    let commands: Vec<String> = ev
+        .input_str("command")
+        .filter(|_| crate::event::ToolKind::of(ev.tool()) == crate::event::ToolKind::Shell)
+        .map(|c| {
+            crate::controls::custom::subcommands(c)
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let change = what_would_change(&d);
+    if args.json || args.format == "json" {
         let trail: Vec<serde_json::Value> = d
             .trail
             .iter()
@@ -180,6 +209,9 @@ pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> 
             "classification": policy.classification.as_str(),
             "decision": d.verdict.as_str(), "rule": d.rule, "control": d.control,
             "reason": d.reason, "converted_from_ask": d.converted_from_ask, "trail": trail,
+            "commands": commands,
+            "to_change": change.iter().map(|(how, _)| how).collect::<Vec<_>>(),
+            "without_winning_rules": change.first().and_then(|(_, next)| next.clone()),
         })
         .to_string());
     }
@@ -210,14 +242,64 @@ pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> 
             ));
         }
     }
+    if !commands.is_empty() {
+        s.push_str("commands (each checked on its own):\n");
+        for c in &commands {
+            s.push_str(&format!("  {c}\n"));
+        }
+    }
     if d.converted_from_ask {
         s.push_str("note: an ask was turned into deny because nobody can answer (C18)\n");
     }
-    s.push_str("layers (most trusted first):\n");
-    for (k, f) in policy.layers.iter().rev() {
+    if !change.is_empty() {
+        s.push_str("to change the outcome:\n");
+        for (how, _) in &change {
+            s.push_str(&format!("  - {how}\n"));
+        }
+        if let Some((_, next)) = change.first() {
+            s.push_str(&format!(
+                "  without the winning rules the decision would be: {}\n",
+                next.as_deref().unwrap_or("defer (no rule fired)")
+            ));
+        }
+    }
+    s.push_str("layers (most trusted first, then the built-in base they refine):\n");
+    for (k, f) in policy.layers_by_trust() {
         s.push_str(&format!("  {k}: {f}\n"));
     }
     Ok(s)
+}
+
+/// How the winning rules could be changed, and what the decision would be without them.
+fn what_would_change(d: &crate::decision::Decision) -> Vec<(String, Option<String>)> {
+    use crate::decision::Verdict;
+    if d.trail.is_empty() || d.trail[0].verdict == Verdict::Defer {
+        return Vec::new();
+    }
+    let top = d.trail[0].verdict;
+    let next = d
+        .trail
+        .iter()
+        .find(|j| j.verdict < top && j.verdict > Verdict::Defer)
+        .map(|j| format!("{} ({})", j.verdict, j.finding.rule));
+    d.trail
+        .iter()
+        .filter(|j| j.verdict == top)
+        .map(|j| {
+            let how = if j.finding.control == "policy" {
+                format!(
+                    "`{}` is a policy rule ({}): edit or remove it there",
+                    j.key, j.source
+                )
+            } else {
+                format!(
+                    "`{}` takes `{}` from `{}` in the {}: a managed or --policy layer may set `[verdicts] \"{}\"` or `disable = [\"{}\"]`; project and user layers may only make it stricter",
+                    j.finding.rule, j.verdict, j.key, j.source, j.key, j.key
+                )
+            };
+            (how, next.clone())
+        })
+        .collect()
 }
 
 /// `policy check`: the merged policy, readable.
@@ -235,7 +317,7 @@ pub fn policy_check(
         .unwrap_or_else(|| PathBuf::from("/"));
     let p = crate::run::load_policy(&opts, env, &cwd).map_err(|e| e.to_string())?;
     let mut s = String::from("# the effective hookguard policy, merged from:\n");
-    for (k, f) in p.layers.iter().rev() {
+    for (k, f) in p.layers_by_trust() {
         s.push_str(&format!("#   {k}: {f}\n"));
     }
     s.push_str(&format!(
@@ -348,4 +430,50 @@ pub fn policy_check(
         }
     }
     Ok(s)
+}
+
+/// `policy import`: a Claude Code settings file's `permissions` as hookguard policy TOML.
+pub fn policy_import(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
+    let perms = v.get("permissions").cloned().unwrap_or_default();
+    let mut out = format!(
+        "# Imported from {} by `hookguard policy import`.\n# Rules in Claude Code syntax keep their meaning, with hookguard's stronger matching:\n# Bash rules match each subcommand; a Read deny also refuses writes. `allow` is honoured only\n# in a managed or --policy layer.\n",
+        path.display()
+    );
+    let mut any = false;
+    let mut skipped = Vec::new();
+    for key in ["deny", "ask", "allow"] {
+        let Some(list) = perms.get(key).and_then(|l| l.as_array()) else {
+            continue;
+        };
+        let mut kept = Vec::new();
+        for r in list.iter().filter_map(|r| r.as_str()) {
+            match crate::policy::claude_rules::parse(
+                r,
+                crate::decision::Verdict::parse(key).unwrap_or(crate::decision::Verdict::Deny),
+                None,
+                None,
+            ) {
+                Ok(_) => kept.push(format!("    {},", serde_json::Value::String(r.to_string()))),
+                Err(e) => skipped.push(format!("# not imported ({key}): {e}")),
+            }
+        }
+        if !kept.is_empty() {
+            any = true;
+            out.push_str(&format!("{key} = [\n{}\n]\n", kept.join("\n")));
+        }
+    }
+    for s in &skipped {
+        out.push_str(s);
+        out.push('\n');
+    }
+    if !any && skipped.is_empty() {
+        return Err(format!(
+            "{}: no permissions.allow, ask or deny rules to import",
+            path.display()
+        ));
+    }
+    Ok(out)
 }

@@ -64,6 +64,28 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check { common, cwd, files }) => text(
             hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env),
         ),
+        Command::Policy(PolicyCommand::Test {
+            cwd,
+            builtin,
+            files,
+        }) => match hookguard::policytest::run(&files, builtin || files.is_empty(), cwd.as_deref())
+        {
+            Ok(r) => {
+                print!("{}", r.text);
+                ExitCode::from(u8::from(r.failed > 0))
+            }
+            Err(e) => {
+                eprintln!("hookguard: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Policy(PolicyCommand::Reference) => {
+            print!("{}", hookguard::rules::reference_markdown());
+            ExitCode::SUCCESS
+        }
+        Command::Policy(PolicyCommand::Import { settings }) => {
+            text(hookguard::cli::policy_import(&settings))
+        }
         Command::Install(args) => text(hookguard::install::run_install(&args)),
         Command::Uninstall(args) => text(hookguard::install::run_uninstall(&args)),
         Command::Doctor(args) => {

@@ -239,41 +239,18 @@ pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
     );
 
     let (outcome, label, d) = match kind {
-        EventKind::PreToolUse => {
-            let findings = controls::pre_tool_use(&ev, &policy, &s.ctx);
-            let custom = custom::check(&custom::Subject::of_tool(&ev, &s.ctx), &policy);
-            let d = decision::decide(findings, custom, &policy, nobody);
+        EventKind::PreToolUse | EventKind::UserPromptSubmit => {
+            let (label, d) = evaluate(&ev, &policy, &s.ctx, nobody);
+            let stdout = match kind {
+                EventKind::PreToolUse => output::pre_tool_use(&d),
+                _ => (label == "block").then(|| output::block(&d.reason)),
+            };
             let out = Outcome {
-                stdout: output::pre_tool_use(&d),
+                stdout,
                 stderr: None,
                 code: 0,
             };
-            let label = d.verdict.as_str();
             (out, label, Some(d))
-        }
-        EventKind::UserPromptSubmit => {
-            let mut findings = Vec::new();
-            controls::classification::check(&policy, &mut findings);
-            let custom = custom::check(
-                &custom::Subject {
-                    tool: "UserPromptSubmit",
-                    content: ev.prompt.clone(),
-                    ..Default::default()
-                },
-                &policy,
-            );
-            let d = decision::decide(findings, custom, &policy, nobody);
-            if d.verdict >= Verdict::Ask {
-                // A prompt cannot be put to the person again: ask rules block too.
-                let out = Outcome {
-                    stdout: Some(output::block(&d.reason)),
-                    stderr: None,
-                    code: 0,
-                };
-                (out, "block", Some(d))
-            } else {
-                (Outcome::quiet(), "pass", Some(d))
-            }
         }
         EventKind::SessionStart => {
             let ctx_text = crate::session::context(&policy, nobody);
@@ -484,6 +461,47 @@ fn post_tool_use(r: &mut Record, ev: &Event, kind: EventKind) {
     }
 }
 
+/// The decision for a PreToolUse or UserPromptSubmit event, with its audit label (`deny`,
+/// `ask`, `allow`, `defer`; `block` or `pass` for prompts). Shared by the hook, `explain` and
+/// `policy test`, so all three decide alike.
+pub fn evaluate(
+    ev: &Event,
+    policy: &Policy,
+    ctx: &Context,
+    nobody: Option<&str>,
+) -> (&'static str, Decision) {
+    if ev.kind() == EventKind::UserPromptSubmit {
+        let mut findings = Vec::new();
+        controls::classification::check(policy, &mut findings);
+        let custom = custom::check(
+            &custom::Subject {
+                tool: "UserPromptSubmit",
+                content: ev.prompt.clone(),
+                ..Default::default()
+            },
+            policy,
+        );
+        let d = decision::decide(findings, custom, policy, nobody);
+        // A prompt cannot be put to the person again: ask rules block too.
+        let label = if d.verdict >= Verdict::Ask {
+            "block"
+        } else {
+            "pass"
+        };
+        return (label, d);
+    }
+    let findings = controls::pre_tool_use(ev, policy, ctx);
+    let custom = custom::check(&custom::Subject::of_tool(ev, ctx), policy);
+    let d = decision::decide(findings, custom, policy, nobody);
+    (d.verdict.as_str(), d)
+}
+
+/// The context an event is judged in, and where its policy layers are.
+pub fn context_for(ev: &Event, opts: &HookOptions, env: &Environment) -> (Context, Locations) {
+    let s = setup(ev, opts, env);
+    (s.ctx, s.locations)
+}
+
 /// Used by `explain`: the decision for an event without writing any audit record.
 pub fn explain(
     ev: &Event,
@@ -498,9 +516,7 @@ pub fn explain(
     }
     let nobody =
         decision::nobody_to_ask(policy.profile, ev.permission_mode.as_deref(), ctx.headless);
-    let findings = controls::pre_tool_use(ev, &policy, &ctx);
-    let custom = custom::check(&custom::Subject::of_tool(ev, &ctx), &policy);
-    let d = decision::decide(findings, custom, &policy, nobody);
+    let (_, d) = evaluate(ev, &policy, &ctx, nobody);
     Ok((policy, d))
 }
 

@@ -259,10 +259,54 @@ impl PolicyFile {
             ParseError {
                 line,
                 column,
-                message: e.message().trim_end_matches('\n').to_string(),
+                message: with_suggestion(e.message().trim_end_matches('\n')),
             }
         })
     }
+}
+
+/// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`" messages.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match closest(unknown, &candidates) {
+        Some(best) => format!("{message}; did you mean `{best}`?"),
+        None => message.to_string(),
+    }
+}
+
+/// The candidate nearest to `word` by edit distance, if it is near enough to be a typo.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                *c,
+            )
+        })
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// A TOML syntax or shape error, located.
@@ -301,6 +345,24 @@ mod tests {
         let e = PolicyFile::parse("profile = \"ci\"\n[files]\nexclud = []\n").unwrap_err();
         assert_eq!(e.line, 3);
         assert!(e.message.contains("exclud"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_nearest() {
+        let e = PolicyFile::parse("[files]\nexclud = []\n").unwrap_err();
+        assert!(
+            e.message.ends_with("did you mean `exclude`?"),
+            "{}",
+            e.message
+        );
+        let e = PolicyFile::parse("clasification = \"SECRET\"\n").unwrap_err();
+        assert!(
+            e.message.ends_with("did you mean `classification`?"),
+            "{}",
+            e.message
+        );
+        let e = PolicyFile::parse("zzz = 1\n").unwrap_err();
+        assert!(!e.message.contains("did you mean"), "{}", e.message);
     }
 
     #[test]

@@ -564,7 +564,8 @@ impl<'h> Merger<'h> {
         let glob = anchor(written, self.home);
         // The built-in globs are checked by a test, not on every hook call.
         if l.kind != LayerKind::Builtin {
-            check_glob(&glob).map_err(|e| invalid(l, key, format!("glob `{written}`: {e}")))?;
+            check_glob(&glob)
+                .map_err(|e| located(l, key, written, format!("glob `{written}`{{col}}: {e}")))?;
         }
         Ok(Pattern {
             written: written.to_string(),
@@ -599,10 +600,22 @@ impl<'h> Merger<'h> {
                 "rule `{id}`: `defer` is the absence of a decision; use `deny`, `ask` or `allow`"
             )));
         }
+        let tools: Vec<String> = r
+            .tool
+            .as_ref()
+            .map(|t| t.to_vec())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t != "*")
+            .collect();
+        check_never_matches(&id, &tools, r).map_err(at)?;
         let path = match &r.path {
             Some(g) => {
                 let glob = anchor(g, self.home);
-                check_glob(&glob).map_err(|e| at(format!("rule `{id}`: glob `{g}`: {e}")))?;
+                check_glob(&glob).map_err(|e| {
+                    let msg = format!("rule `{id}`: glob `{g}`{{col}}: {e}");
+                    located(l, &format!("rule[{i}]"), g, msg)
+                })?;
                 let mut set = PathPatterns::new(false);
                 set.push(Pattern {
                     written: g.clone(),
@@ -621,19 +634,15 @@ impl<'h> Merger<'h> {
                             .size_limit(1 << 20)
                             .dfa_size_limit(1 << 20)
                             .build()
-                            .map_err(|e| at(format!("rule `{id}`: {field} regex `{s}`: {e}")))
+                            .map_err(|e| {
+                                let msg = format!("rule `{id}`: {field} regex `{s}`{{col}}: {e}");
+                                located(l, &format!("rule[{i}]"), s, msg)
+                            })
                     })
                     .transpose()
             };
         Ok(Rule {
-            tools: r
-                .tool
-                .as_ref()
-                .map(|t| t.to_vec())
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|t| t != "*")
-                .collect(),
+            tools,
             path,
             content: regex("content", &r.content)?,
             command: regex("command", &r.command)?,
@@ -652,6 +661,115 @@ impl<'h> Merger<'h> {
             },
             id,
         })
+    }
+}
+
+/// Tool names Claude Code sends (2.1.330), and the old names hookguard still accepts.
+pub const KNOWN_TOOLS: &[&str] = &[
+    "Agent",
+    "AskUserQuestion",
+    "Bash",
+    "CronCreate",
+    "CronDelete",
+    "CronList",
+    "Edit",
+    "EnterPlanMode",
+    "EnterWorktree",
+    "ExitPlanMode",
+    "ExitWorktree",
+    "Glob",
+    "Grep",
+    "LSP",
+    "ListMcpResourcesTool",
+    "Monitor",
+    "MultiEdit",
+    "NotebookEdit",
+    "PowerShell",
+    "Read",
+    "ReadMcpResourceDirTool",
+    "ReadMcpResourceTool",
+    "SendMessage",
+    "Skill",
+    "Task",
+    "TaskCreate",
+    "TaskGet",
+    "TaskList",
+    "TaskStop",
+    "TaskUpdate",
+    "TodoWrite",
+    "ToolSearch",
+    "WebFetch",
+    "WebSearch",
+    "Workflow",
+    "Write",
+    "UserPromptSubmit",
+];
+
+/// Tools whose calls carry a path a rule's `path` can match.
+const PATH_TOOLS: &[&str] = &[
+    "Read",
+    "Write",
+    "Edit",
+    "MultiEdit",
+    "NotebookEdit",
+    "Grep",
+    "Glob",
+    "LSP",
+];
+
+/// A rule whose conditions can never hold together is an error: its author believes it
+/// protects something, and it does not.
+fn check_never_matches(
+    id: &str,
+    tools: &[String],
+    r: &super::file::RuleFile,
+) -> Result<(), String> {
+    for t in tools {
+        if !t.starts_with("mcp__") && !t.contains('*') && !KNOWN_TOOLS.contains(&t.as_str()) {
+            let hint = super::file::closest(t, KNOWN_TOOLS)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "rule `{id}` names the unknown tool `{t}`{hint}, so it can never match"
+            ));
+        }
+    }
+    let named = |set: &[&str]| tools.iter().any(|t| set.contains(&t.as_str()));
+    if r.command.is_some() && !tools.is_empty() && !named(claude_rules::SHELL_TOOLS) {
+        return Err(format!(
+            "rule `{id}` has a `command` but names no shell tool (Bash, PowerShell, Monitor), so it can never match"
+        ));
+    }
+    if r.path.is_some() && !tools.is_empty() && !named(PATH_TOOLS) {
+        return Err(format!(
+            "rule `{id}` has a `path` but names no tool that takes a path ({}), so it can never match",
+            PATH_TOOLS.join(", ")
+        ));
+    }
+    if r.profiles.as_ref().is_some_and(|p| p.is_empty()) {
+        return Err(format!(
+            "rule `{id}` has `profiles = []`, so it can never match; leave `profiles` out to match every profile"
+        ));
+    }
+    Ok(())
+}
+
+/// An error about a value (a glob, a regex), located at the value's own line, with `{col}` in
+/// the message replaced by " at column N" (1-based, where the value starts inside its quotes).
+fn located(l: &Layer, key: &str, value: &str, message: String) -> PolicyError {
+    let line = l.line_of(value);
+    let col = l
+        .text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|text| text.find(value))
+        .map(|i| format!(" at column {}", i + 1))
+        .unwrap_or_default();
+    PolicyError::Invalid {
+        file: l.name.clone(),
+        line,
+        key: key.to_string(),
+        message: message.replace("{col}", &col),
     }
 }
 
@@ -805,7 +923,7 @@ mod tests {
         );
         let e = merge(&[proj], None, None).unwrap_err().to_string();
         assert!(
-            e.starts_with("project.toml:3: rule[0]: rule `bad`: glob `[a-`"),
+            e.starts_with("project.toml:5: rule[0]: rule `bad`: glob `[a-` at column 9:"),
             "{e}"
         );
         let proj = layer(
@@ -814,6 +932,25 @@ mod tests {
         );
         let e = merge(&[proj], None, None).unwrap_err().to_string();
         assert!(e.contains("command regex `(`"), "{e}");
+    }
+
+    #[test]
+    fn rules_that_can_never_match_are_errors() {
+        for (text, needle) in [
+            ("tool = \"Bsh\"\n", "did you mean `Bash`"),
+            ("tool = \"Read\"\ncommand = \"x\"\n", "names no shell tool"),
+            (
+                "tool = \"WebFetch\"\npath = \"**/x\"\n",
+                "no tool that takes a path",
+            ),
+            ("profiles = []\n", "profiles = []"),
+        ] {
+            let src = format!("[[rule]]\nid = \"r\"\ndecision = \"deny\"\n{text}");
+            let e = merge(&[layer(LayerKind::Project, &src)], None, None)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(needle), "{text}: {e}");
+        }
     }
 
     #[test]

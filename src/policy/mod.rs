@@ -248,6 +248,15 @@ impl Policy {
         }
     }
 
+    /// The layers, most trusted first, then the built-in profile and base.
+    pub fn layers_by_trust(&self) -> impl Iterator<Item = &(LayerKind, String)> {
+        let (builtin, others): (Vec<_>, Vec<_>) = self
+            .layers
+            .iter()
+            .partition(|(k, _)| *k == LayerKind::Builtin);
+        others.into_iter().chain(builtin.into_iter().rev())
+    }
+
     /// Loads the layers at `loc` and merges them with the built-in policy.
     pub fn load(loc: &Locations, cli_profile: Option<Profile>) -> Result<Policy, PolicyError> {
         let layers = loc.load()?;
