@@ -134,6 +134,13 @@ fn rotation_keeps_n_files_and_the_chain_continues_across_them() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("in 4 files"), "{out}");
 
+    // A rotated file checked on its own may start mid-chain.
+    let (code, out) = verify_cli(&rotated_path(&p, 2), &[]);
+    assert_eq!(code, 0, "{out}");
+    // A log that does not exist is an error, not an empty intact chain.
+    let (code, out) = verify_cli(&s.join("absent.jsonl"), &[]);
+    assert_eq!(code, 2, "{out}");
+
     // Tampering in a rotated file is named with that file and line.
     let victim = rotated_path(&p, 2);
     let t = std::fs::read_to_string(&victim).unwrap();

@@ -61,6 +61,13 @@ pub fn log_set(path: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Whether `path` names a rotated file (`audit.jsonl.3`).
+fn is_rotated(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The chain state carried from one line (and one file) to the next.
 struct Walker<'k> {
     key: Option<&'k ChainKey>,
@@ -137,6 +144,12 @@ impl Walker<'_> {
 /// keyed records are authenticated; without it, a keyed record is reported as unverifiable.
 pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyReport> {
     let files = log_set(path);
+    if !files.iter().any(|f| f.exists()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such audit log",
+        ));
+    }
     // Read the head before the log: appends only make the log longer, so a head that names
     // bytes the log does not have means records were removed, never a race with a writer.
     let head = std::fs::read_to_string(head_path(path))
@@ -146,7 +159,9 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
         key,
         prev: GENESIS.to_string(),
         prev_seq: 0,
-        first_may_continue: files.len() > 1 || files[0] != path,
+        // The oldest file is a rotated one (or a rotated file is checked on its own): its
+        // first record may link to a file rotated away.
+        first_may_continue: files[0] != path || is_rotated(path),
         seen_keyed: false,
         unkeyed_before_key: 0,
         records: 0,
