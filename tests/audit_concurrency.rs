@@ -45,9 +45,27 @@ fn stress(log: &Path, extra: &[&str]) {
                 .unwrap()
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
-    }
+    // Meanwhile, verify keeps checking the live set: its snapshot under a shared lock must
+    // never see a half-done append or a rotation in progress as a break.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let checks = std::thread::scope(|scope| {
+        let checker = scope.spawn(|| {
+            let mut checks = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Ok(r) = hookguard::audit::verify(log, None) {
+                    assert_eq!(r.first_error, None, "verify during appends: {r:?}");
+                    checks += 1;
+                }
+            }
+            checks
+        });
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        checker.join().unwrap()
+    });
+    assert!(checks > 0);
     let v = assert_one_intact_chain(log, PROCESSES * CALLS);
     let subjects: BTreeSet<&str> = v.iter().map(|r| r["subject"].as_str().unwrap()).collect();
     let expected: BTreeSet<String> = (0..PROCESSES)

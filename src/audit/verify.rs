@@ -61,6 +61,21 @@ pub fn log_set(path: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Takes a shared lock on the sidecar, waiting at most a second; without it the snapshot is
+/// still taken, only without the guarantee that no append is half done.
+fn lock_shared_briefly(f: &std::fs::File) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        match f.try_lock_shared() {
+            Ok(()) => return true,
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed().as_secs() < 1 => {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Err(_) => return false,
+        }
+    }
+}
+
 /// Whether `path` names a rotated file (`audit.jsonl.3`).
 fn is_rotated(path: &Path) -> bool {
     path.extension()
@@ -143,18 +158,32 @@ impl Walker<'_> {
 /// Verifies the log at `path` and its rotated files (`path.1` …), oldest first. With `key`,
 /// keyed records are authenticated; without it, a keyed record is reported as unverifiable.
 pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyReport> {
+    // A consistent snapshot: under a brief shared lock (writers hold it exclusively for one
+    // append), list and open every file and read the head. Open files stay valid if a writer
+    // rotates them afterwards, and the long read happens after the lock is released, so a
+    // verify of a large log never makes a hook wait.
+    let sidecar = std::fs::File::open(head_path(path)).ok();
+    let locked = sidecar.as_ref().is_some_and(lock_shared_briefly);
     let files = log_set(path);
-    if !files.iter().any(|f| f.exists()) {
+    let mut opened = Vec::with_capacity(files.len());
+    for file in &files {
+        match std::fs::File::open(file) {
+            Ok(f) => opened.push((file.clone(), f)),
+            // A live log that does not exist yet (just rotated, or never written) is empty.
+            Err(e) if file == path && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = sidecar.as_ref().and_then(|f| Head::read(f).ok().flatten());
+    if locked && let Some(f) = &sidecar {
+        let _ = f.unlock();
+    }
+    if opened.is_empty() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
             "no such audit log",
         ));
     }
-    // Read the head before the log: appends only make the log longer, so a head that names
-    // bytes the log does not have means records were removed, never a race with a writer.
-    let head = std::fs::read_to_string(head_path(path))
-        .ok()
-        .and_then(|t| Head::decode(&t));
     let mut w = Walker {
         key,
         prev: GENESIS.to_string(),
@@ -180,14 +209,9 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
             notes,
         })
     };
-    for file in &files {
+    for (file, f) in opened {
+        let file = &file;
         let live = file == path;
-        let f = match std::fs::File::open(file) {
-            Ok(f) => f,
-            // A live log that does not exist yet (just rotated, or never written) is empty.
-            Err(e) if live && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
         let ino = f.metadata()?.ino();
         let mut reader = std::io::BufReader::new(f);
         let (mut offset, mut line_no, mut buf) = (0u64, 0usize, Vec::new());
