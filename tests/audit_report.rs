@@ -437,8 +437,8 @@ function done(o) {{ var p = document.createElement("pre"); p.id = "axe-results";
         serde_json::to_string_pretty(&results["violations"]).unwrap()
     );
 
-    // A screenshot for people to look at: target/audit-report.png.
-    let plain = s.join("report.html");
+    // The page and a screenshot for people to look at: target/audit-report.{html,png}.
+    let plain = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/audit-report.html");
     std::fs::write(&plain, &html).unwrap();
     let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/audit-report.png");
     let arg = format!("--screenshot={}", shot.display());
