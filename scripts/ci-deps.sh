@@ -2,7 +2,8 @@
 # Installs what the audit tests need beyond Rust, for `.ci/run` (Debian, as root):
 #   rsyslog     tests/audit_syslog.rs starts a private rsyslogd and checks RFC 5424 delivery
 #   chromium    tests/audit_report.rs renders the HTML report headless and runs axe-core in it
-#   util-linux  flock(1) holds the log's lock from another process (tests/audit_faults.rs)
+#   util-linux  flock(1) holds the log's lock from another process, setpriv(1) runs the hook as
+#               nobody (tests/audit_faults.rs)
 #   axe-core    the accessibility checker (npm), into target/ci-tools (or $HOOKGUARD_TOOLS_DIR)
 # Then run the tests with HOOKGUARD_REQUIRE_TOOLS=1 so a missing tool fails instead of skipping.
 set -eu
@@ -12,7 +13,7 @@ tools=${HOOKGUARD_TOOLS_DIR:-$root/target/ci-tools}
 need=""
 command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need="$need rsyslog"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
-command -v flock >/dev/null 2>&1 || need="$need util-linux"
+{ command -v flock && command -v setpriv; } >/dev/null 2>&1 || need="$need util-linux"
 command -v npm >/dev/null 2>&1 || need="$need npm"
 if [ -n "$need" ]; then
     apt-get update -qq

@@ -5,13 +5,31 @@
 
 mod audit_support;
 
-use audit_support::{Scratch, Tmpfs, hook, is_root, read_event, text};
+use audit_support::{Scratch, Tmpfs, hook_via, is_root, read_event, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+fn hook(
+    s: &Scratch,
+    profile: &str,
+    log: &Path,
+    extra: &[&str],
+    event: &str,
+) -> std::process::Output {
+    audit_support::hook(s, profile, log, extra, event)
+}
+
 /// Checks the answers of the three profiles to a call whose record cannot be written.
 fn assert_fails_closed(s: &Scratch, log: &Path, extra: &[&str], cause: &str) {
+    assert_fails_closed_via(&[], s, log, extra, cause);
+}
+
+/// As [`assert_fails_closed`], running the hook through `wrapper`.
+fn assert_fails_closed_via(wrapper: &[&str], s: &Scratch, log: &Path, extra: &[&str], cause: &str) {
+    let hook = |s: &Scratch, profile: &str, log: &Path, extra: &[&str], event: &str| {
+        hook_via(wrapper, s, profile, log, extra, event)
+    };
     let event = read_event(s, "fault");
     for profile in ["production", "ci"] {
         let o = hook(s, profile, log, extra, &event);
@@ -180,4 +198,33 @@ fn the_hook_keys_its_chain_with_a_root_only_key_and_refuses_an_exposed_one() {
     // Readable by others: the key may have leaked, so the chain cannot be trusted.
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     assert_fails_closed(&s, &log, &args, "readable by no one else");
+}
+
+#[test]
+fn a_log_directory_the_user_cannot_write_fails_closed() {
+    if !is_root() {
+        // Covered by the 0500 directory in `a_read_only_log_directory_fails_closed`.
+        return;
+    }
+    if !audit_support::have_tool("setpriv") {
+        return;
+    }
+    // The log directory belongs to root (0700); the hook runs as `nobody`: EACCES.
+    let s = Scratch::new("eacces");
+    let dir = s.join("rootonly");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ];
+    assert_fails_closed_via(
+        &nobody,
+        &s,
+        &dir.join("audit.jsonl"),
+        &[],
+        "Permission denied",
+    );
 }

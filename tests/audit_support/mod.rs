@@ -66,7 +66,26 @@ pub fn read_event(s: &Scratch, session: &str) -> String {
 
 /// Runs `hookguard hook` on `event` with the given profile, log and extra arguments.
 pub fn hook(s: &Scratch, profile: &str, log: &Path, extra: &[&str], event: &str) -> Output {
-    let mut cmd = Command::new(bin());
+    hook_via(&[], s, profile, log, extra, event)
+}
+
+/// As [`hook`], through a wrapper command (`setpriv --reuid=…` to run as another user).
+pub fn hook_via(
+    wrapper: &[&str],
+    s: &Scratch,
+    profile: &str,
+    log: &Path,
+    extra: &[&str],
+    event: &str,
+) -> Output {
+    let mut cmd = match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(bin());
+            c
+        }
+        None => Command::new(bin()),
+    };
     cmd.arg("hook")
         .arg("--profile")
         .arg(profile)
