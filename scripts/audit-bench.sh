@@ -68,6 +68,8 @@ hooks "1 GiB log, fsync" "$dir/hook-big.jsonl" "$dir/fsync.toml" 200
 if [ "${HOOKGUARD_BENCH_FULL:-0}" = 1 ]; then
     echo
     echo "== 32 processes x 200 real hook calls (release binary) =="
-    time HOOKGUARD_TEST_BIN=$bin cargo test --test audit_concurrency -- --ignored hook_calls_32_by_200
+    start=$(date +%s)
+    HOOKGUARD_TEST_BIN=$bin cargo test --quiet --test audit_concurrency -- --ignored hook_calls_32_by_200
+    echo "   took $(($(date +%s) - start)) s"
 fi
 rm -f "$dir"/*.jsonl*
