@@ -34,6 +34,21 @@ pub fn block(reason: &str) -> String {
     json!({"decision": "block", "reason": format!("{PREFIX}{reason}")}).to_string()
 }
 
+/// The PostToolUse answer that replaces what the model receives: `output` has the tool's own
+/// output shape (`updatedMCPToolOutput` for MCP tools), and `context` says what was withheld.
+pub fn post_tool_use_redacted(output: serde_json::Value, mcp: bool, context: &str) -> String {
+    let key = if mcp {
+        "updatedMCPToolOutput"
+    } else {
+        "updatedToolOutput"
+    };
+    let mut specific = serde_json::Map::new();
+    specific.insert("hookEventName".into(), "PostToolUse".into());
+    specific.insert(key.into(), output);
+    specific.insert("additionalContext".into(), context.into());
+    json!({ "hookSpecificOutput": specific }).to_string()
+}
+
 /// Context added at the start of a session.
 pub fn session_start(context: &str) -> String {
     json!({

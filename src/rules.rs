@@ -397,6 +397,13 @@ pub const KEYS: &[KeyDoc] = &[
         example: "log = \"/var/log/hookguard/audit.jsonl\"",
     },
     KeyDoc {
+        key: "[secrets] gitleaks",
+        default: "none",
+        who: "managed, --policy",
+        what: "A gitleaks-format TOML file whose rules are added to the built-in secret rules, as secrets.custom.<id> (C11). A file that does not load fails the policy.",
+        example: "gitleaks = \"/etc/hookguard/gitleaks.toml\"",
+    },
+    KeyDoc {
         key: "[[rule]]",
         default: "none",
         who: "all (allow: managed, --policy)",

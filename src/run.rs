@@ -287,10 +287,35 @@ pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
         }
         EventKind::PostToolUse | EventKind::PostToolUseFailure => {
             post_tool_use(&mut record, &ev, kind);
-            (Outcome::quiet(), "pass", None)
+            let redaction = (kind == EventKind::PostToolUse)
+                .then(|| controls::tool_output::redact(&ev, &policy, &s.ctx))
+                .flatten();
+            match redaction {
+                Some(r) => {
+                    let context = r.context(ev.tool());
+                    record.red_flags = r.red_flags();
+                    let d = Decision {
+                        verdict: Verdict::Defer,
+                        rule: r.withheld.first().map(|w| w.rule.clone()),
+                        control: Some(crate::scan::CONTROL.to_string()),
+                        reason: context.clone(),
+                        ..Decision::defer()
+                    };
+                    let out = Outcome {
+                        stdout: Some(output::post_tool_use_redacted(r.output, r.mcp, &context)),
+                        stderr: None,
+                        code: 0,
+                    };
+                    (out, "redact", Some(d))
+                }
+                None => (Outcome::quiet(), "pass", None),
+            }
         }
         EventKind::Other => (Outcome::quiet(), "pass", None),
     };
+    if let Some(d) = &d {
+        record.red_flags.extend(scanner_flags(d));
+    }
     match &d {
         Some(d) => fill_decision(&mut record, d, label),
         None => record.decision = label.to_string(),
@@ -332,6 +357,22 @@ fn audit_failure(
         "the audit record could not be written ({e}), and the {profile} profile requires every action to be logged and auditable (PR-14), so hookguard refuses (fail closed). Ask the person to fix the audit log."
     );
     failure_outcome(kind, &reason)
+}
+
+/// Red flags for the audit record: content-scanner rules that refused or blocked the call
+/// (`refused:secrets.github-token`).
+fn scanner_flags(d: &Decision) -> Vec<String> {
+    d.trail
+        .iter()
+        .filter(|j| j.verdict >= Verdict::Ask)
+        .map(|j| j.finding.rule.as_str())
+        .filter(|r| {
+            r.starts_with("secrets.")
+                || r.starts_with("content.")
+                || *r == controls::claude_md::SECRET_RULE
+        })
+        .map(|r| format!("refused:{r}"))
+        .collect()
 }
 
 fn failure_label(kind: EventKind) -> &'static str {
@@ -389,7 +430,7 @@ fn fill_from_event(r: &mut Record, ev: &Event, ctx: &Context) {
 /// What the record says the call was about: a path, a redacted command, a host.
 fn subject(ev: &Event, ctx: &Context) -> Option<String> {
     match ToolKind::of(ev.tool()) {
-        ToolKind::Shell => ev.input_str("command").map(crate::redact::redact),
+        ToolKind::Shell => ev.input_str("command").map(redact_command),
         ToolKind::WebFetch => ev
             .input_str("url")
             .and_then(crate::controls::production::url_host),
@@ -403,6 +444,13 @@ fn subject(ev: &Event, ctx: &Context) -> Option<String> {
             .map(|p| ctx.path(p).display())
             .or_else(|| ev.file_path.as_deref().map(|p| ctx.path(p).display())),
     }
+}
+
+/// A command as the audit record keeps it: what the content scanners find (every vendor
+/// format, personal data) redacted first, then the conservative token floor of `redact`.
+fn redact_command(command: &str) -> String {
+    let hits = crate::scan::Scanner::builtin().scan(command, crate::scan::Scan::ALL);
+    crate::redact::redact(&crate::scan::redact(command, &hits))
 }
 
 fn fill_decision(r: &mut Record, d: &Decision, label: &str) {
@@ -473,6 +521,7 @@ pub fn evaluate(
     if ev.kind() == EventKind::UserPromptSubmit {
         let mut findings = Vec::new();
         controls::classification::check(policy, &mut findings);
+        controls::content::prompt(ev, policy, &mut findings);
         let custom = custom::check(
             &custom::Subject {
                 tool: "UserPromptSubmit",

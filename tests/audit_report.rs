@@ -202,6 +202,13 @@ fn sample_log(s: &Scratch) -> PathBuf {
         };
         if *event == "PostToolUse" {
             r.outcome = Some("success".into());
+            if *id == "t9" {
+                // The scanners redacted two keys and a marking from what the Read returned.
+                r.red_flags = vec![
+                    "redacted:secrets.aws-access-key-id:2".into(),
+                    "redacted:content.marking:1".into(),
+                ];
+            }
             if *tool == "Read" {
                 r.context_file = Some(ContextFile {
                     path: subject.to_string(),
@@ -247,7 +254,8 @@ fn red_flags_and_indicators_are_counted_from_the_log() {
         // One refused, one asked and then run (approved): a bypass got through.
         ("scan-bypass", 2, 1, 1, "raised"),
         ("production-without-approval", 1, 1, 0, "blocked"),
-        ("official-sensitive-shared", 0, 0, 0, "clear"),
+        // A marking redacted from tool output: stopped before the model saw it.
+        ("official-sensitive-shared", 1, 1, 0, "blocked"),
         ("claude-md-secrets", 1, 1, 0, "blocked"),
     ];
     for (id, attempts, refused, not_refused, status) in cases {
@@ -268,6 +276,15 @@ fn red_flags_and_indicators_are_counted_from_the_log() {
             "{id}: {f}"
         );
     }
+    let secrets = &r["indicators"][3];
+    assert_eq!(secrets["value"], "3 attempts, 3 refused", "{secrets}");
+    assert!(
+        secrets["detail"]
+            .as_str()
+            .unwrap()
+            .contains("redacted from tool output: 2 values"),
+        "{secrets}"
+    );
     let approvals = &r["indicators"][0];
     assert!(
         approvals["detail"]

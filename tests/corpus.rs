@@ -16,6 +16,11 @@
 //! headless = true                           # CLAUDE_CODE_ENTRYPOINT=sdk-cli
 //! ```
 //! `{proj}`, `{home}`, `{tmp}` and `{root}` (holding `audit.jsonl`) in strings are replaced by the case's directories.
+//!
+//! Events other than PreToolUse (`hook_event_name = "UserPromptSubmit"`, `"PostToolUse"`) run
+//! through the whole hook: `expect` is then `block`, `redact` (PostToolUse output replaced) or
+//! `pass`, `rule` is the audit record's, and `not_in_output = ["…"]` lists values that must
+//! appear neither on stdout nor in the audit log (a secret the case carries).
 
 use hookguard::classification::Profile;
 use hookguard::event::Event;
@@ -47,6 +52,9 @@ struct Case {
     headless: bool,
     /// The event's cwd, relative to the project (default: the project root).
     cwd: Option<String>,
+    /// Values that must reach neither stdout nor the audit log.
+    #[serde(default)]
+    not_in_output: Vec<String>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -171,10 +179,55 @@ fn run_case(case: &Case, profile: Profile) -> (String, Option<String>, String) {
         binary: Some(PathBuf::from("/opt/hookguard/bin/hookguard")),
         ..Environment::default()
     };
+    if ev.kind() != hookguard::event::EventKind::PreToolUse {
+        return run_whole_hook(case, &d, &json, &opts, &env);
+    }
     match hookguard::run::explain(&ev, &opts, &env) {
         Ok((_, dec)) => (dec.verdict.to_string(), dec.rule, dec.reason),
         Err(e) => ("policy-error".into(), None, e.to_string()),
     }
+}
+
+/// A prompt or a PostToolUse event, through the whole hook: (`block`|`redact`|`pass`, the
+/// audit record's rule, stdout).
+fn run_whole_hook(
+    case: &Case,
+    d: &Dirs,
+    json: &serde_json::Value,
+    opts: &HookOptions,
+    env: &Environment,
+) -> (String, Option<String>, String) {
+    let out = hookguard::run::hook(opts, env, json.to_string().as_bytes());
+    let stdout = out.stdout.unwrap_or_default();
+    let log = std::fs::read_to_string(d.root.join("audit.jsonl")).unwrap_or_default();
+    let record: serde_json::Value = log
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_default();
+    for v in &case.not_in_output {
+        if stdout.contains(v.as_str()) || log.contains(v.as_str()) {
+            return (
+                "leaked".into(),
+                None,
+                format!("`{v}` reached stdout or the audit log"),
+            );
+        }
+    }
+    let got = if stdout.contains(r#""decision":"block""#) {
+        "block"
+    } else if stdout.contains("updatedToolOutput") || stdout.contains("updatedMCPToolOutput") {
+        "redact"
+    } else if stdout.is_empty() {
+        "pass"
+    } else {
+        "other"
+    };
+    let rule = record
+        .get("rule")
+        .and_then(|r| r.as_str())
+        .map(str::to_string);
+    (got.into(), rule, stdout)
 }
 
 fn run_dir(dir: &Path) -> (usize, Vec<String>) {
@@ -204,7 +257,7 @@ fn run_dir(dir: &Path) -> (usize, Vec<String>) {
                 count += 1;
                 let (got, rule, reason) = run_case(case, profile);
                 let rule_ok = match (&case.rule, want.as_str()) {
-                    (_, "defer") => true,
+                    (_, "defer" | "pass") => true,
                     (Some(r), _) => rule.as_deref() == Some(r.as_str()),
                     (None, _) => true,
                 };

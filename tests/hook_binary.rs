@@ -461,3 +461,44 @@ fn golden_stdout() {
         assert_eq!(r.code, want_code, "{name}: exit code");
     }
 }
+
+#[test]
+fn secrets_never_reach_the_audit_log_and_leave_a_red_flag() {
+    let s = Scratch::new("redflag");
+    let token = "ghp_XVG7E2OGXU1GrYldeWhWUaUWMOaVXsj9Kg3l";
+    let nhs = "401 023 2137";
+    let cmd = format!("git clone https://{token}@github.com/o/r.git # NHS number: {nhs}");
+    let r = hook(
+        &s,
+        &[],
+        &pre("Bash", serde_json::json!({"command": cmd}), &s.proj()),
+    );
+    assert_eq!(r.decision(), "deny");
+    assert!(!r.stdout.contains(token));
+    let post = serde_json::json!({
+        "session_id": "s-1", "hook_event_name": "PostToolUse", "tool_name": "Bash",
+        "tool_input": {"command": cmd}, "tool_use_id": "toolu_2", "cwd": s.proj(),
+        "tool_response": {"stdout": format!("{token}\n"), "stderr": "", "interrupted": false,
+                          "isImage": false, "noOutputExpected": false},
+    })
+    .to_string();
+    let r = hook(&s, &[], &post);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout.lines().count(), 1, "one JSON object: {}", r.stdout);
+    let out = r.json();
+    let updated = &out["hookSpecificOutput"]["updatedToolOutput"];
+    assert_eq!(updated["stdout"], "[REDACTED:secrets.github-token]\n");
+    assert_eq!(updated["interrupted"], false);
+    assert_eq!(updated["noOutputExpected"], false);
+    let log = std::fs::read_to_string(s.audit()).unwrap();
+    assert!(!log.contains(token) && !log.contains(nhs), "{log}");
+    let recs = records(&s);
+    assert_eq!(recs.len(), 2);
+    assert_eq!(
+        recs[0]["red_flags"][0], "refused:secrets.github-token",
+        "{}",
+        recs[0]
+    );
+    assert_eq!(recs[1]["decision"], "redact");
+    assert_eq!(recs[1]["red_flags"][0], "redacted:secrets.github-token:1");
+}

@@ -48,6 +48,10 @@ pub struct Record {
     pub duration_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_file: Option<ContextFile>,
+    /// What the content scanners found (`refused:<rule>`, `redacted:<rule>:<count>`): kinds
+    /// and counts, never a value. Absent when empty, so older records hash as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub red_flags: Vec<String>,
     pub input_sha256: Option<String>,
     pub policy_sha256: Option<String>,
     pub hookguard: &'static str,

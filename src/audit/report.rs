@@ -45,6 +45,8 @@ pub struct Entry {
     pub subject: Option<String>,
     pub outcome: Option<String>,
     pub context_file: Option<ContextFileEntry>,
+    /// What the content scanners found: `refused:<rule>`, `redacted:<rule>:<count>`.
+    pub red_flags: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -255,6 +257,8 @@ pub struct Tally {
     marking: FlagTally,
     claude_md: FlagTally,
     sensitive_context: u64,
+    /// Secret values redacted from tool output before the model saw them.
+    redacted_secrets: u64,
 }
 
 impl Tally {
@@ -368,6 +372,26 @@ impl Tally {
     }
 
     fn post(&mut self, e: &Entry) {
+        // Output that carried a secret or a marking, redacted before the model saw it: an
+        // attempt that was stopped.
+        for flag in &e.red_flags {
+            let mut parts = flag.splitn(3, ':');
+            if parts.next() != Some("redacted") {
+                continue;
+            }
+            let rule = parts.next().unwrap_or("");
+            let count: u64 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(1);
+            let tally = match category(rule) {
+                Some(Category::Secret) => {
+                    self.redacted_secrets += count;
+                    &mut self.secrets_any
+                }
+                Some(Category::Marking) => &mut self.marking,
+                _ => continue,
+            };
+            tally.attempts += 1;
+            tally.refused += 1;
+        }
         if let Some(id) = &e.tool_use_id
             && let Some(cats) = self.open_asks.remove(id)
         {
@@ -446,7 +470,7 @@ impl Tally {
         let mut marking = flag(
             "official-sensitive-shared",
             "OFFICIAL-SENSITIVE or higher data shared with Claude Code",
-            "classification markings above the declared level (content.marking), a project declared above what is permitted (classification.not-permitted), and files read into context on projects declared OFFICIAL-SENSITIVE or higher",
+            "classification markings above the declared level (content.marking, refused or redacted from tool output), a project declared above what is permitted (classification.not-permitted), and files read into context on projects declared OFFICIAL-SENSITIVE or higher",
             &self.marking,
         );
         if self.sensitive_context > 0 {
@@ -525,9 +549,10 @@ impl Tally {
                     self.secrets_any.attempts, self.secrets_any.refused
                 ),
                 detail: format!(
-                    "in written code: {}; in CLAUDE.md: {}; not refused: {}",
+                    "in written code: {}; in CLAUDE.md: {}; redacted from tool output: {} values; not refused: {}",
                     self.secrets_code.attempts,
                     self.claude_md.attempts,
+                    self.redacted_secrets,
                     self.secrets_any.not_refused
                 ),
             },

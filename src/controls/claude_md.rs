@@ -1,12 +1,16 @@
 //! C13, CLAUDE.md hygiene (PR-08): the memory files the model reads at every start must not
-//! carry production URLs or endpoints. (Secrets in them are C11, found by the scanners.)
+//! carry production URLs or endpoints, nor secrets (found by the content scanners, see
+//! `content::pre_tool_use`, and reported under [`SECRET_RULE`]).
 
 use super::production;
 use crate::decision::Finding;
 use crate::paths::NormPath;
 use crate::policy::Policy;
 
-/// CLAUDE.md, CLAUDE.local.md, and Markdown under a `.claude/` directory (rules, commands,
+/// The rule a secret written into a memory file is reported under (C13, PR-08).
+pub const SECRET_RULE: &str = "claude-md.secret";
+
+/// CLAUDE.md, CLAUDE.local.md, AGENTS.md (read by other agents and often imported), and Markdown under a `.claude/` directory (rules, commands,
 /// agents), which all become context.
 pub fn is_memory_file(p: &NormPath) -> bool {
     let name = p
@@ -14,7 +18,10 @@ pub fn is_memory_file(p: &NormPath) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    if name.eq_ignore_ascii_case("CLAUDE.md") || name.eq_ignore_ascii_case("CLAUDE.local.md") {
+    if name.eq_ignore_ascii_case("CLAUDE.md")
+        || name.eq_ignore_ascii_case("CLAUDE.local.md")
+        || name.eq_ignore_ascii_case("AGENTS.md")
+    {
         return true;
     }
     name.to_ascii_lowercase().ends_with(".md")

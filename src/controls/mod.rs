@@ -7,12 +7,14 @@
 
 pub mod classification;
 pub mod claude_md;
+pub mod content;
 pub mod custom;
 pub mod files;
 pub mod mcp;
 pub mod production;
 pub mod prohibited;
 pub mod selfprotect;
+pub mod tool_output;
 pub mod web;
 
 use crate::decision::Finding;
@@ -158,6 +160,8 @@ pub fn pre_tool_use(ev: &Event, policy: &Policy, ctx: &Context) -> Vec<Finding> 
             }
         }
     }
+    // C11, C12, C13: secrets, markings and personal data in what the call carries.
+    content::pre_tool_use(ev, policy, ctx, &mut out);
     if matches!(kind, ToolKind::Shell | ToolKind::Agent) && ev.input_bool("run_in_background") {
         out.push(Finding::new(
             "background.task",

@@ -39,6 +39,7 @@ pub struct PolicyFile {
     pub mcp: Option<McpSection>,
     pub git: Option<GitSection>,
     pub audit: Option<AuditSection>,
+    pub secrets: Option<SecretsSection>,
     /// Custom rules.
     pub rule: Option<Vec<RuleFile>>,
     /// Claude Code permission rules that refuse (`"Bash(terraform apply:*)"`, `"Read(./secrets/**)"`).
@@ -198,6 +199,17 @@ impl AuditSection {
         .into_iter()
         .find_map(|(k, set)| set.then_some(k))
     }
+}
+
+/// `[secrets]`, managed and `--policy` only.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SecretsSection {
+    /// An absolute path to a gitleaks-format TOML file whose `[[rules]]` are added to the
+    /// built-in secret rules (reported as `secrets.custom.<id>`). A file that cannot be read
+    /// or compiled makes the policy fail to load, so every call is refused. Example:
+    /// `gitleaks = "/etc/hookguard/gitleaks.toml"`.
+    pub gitleaks: Option<String>,
 }
 
 /// `[[rule]]`: a custom rule. Every condition given must hold.

@@ -9,7 +9,7 @@
 //! | `ask-without-person`                   | profile  | any                 | `deny` only   | `deny` only              |
 //! | `files.exclude`, `production`, `protect`, `production.identifiers`, `git.protected-branches` | base | add | add | add |
 //! | `files.template-exceptions`            | `true`   | any                 | `false` only  | `false` only             |
-//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, every `[audit]` key | — | yes | no | no |
+//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, every `[audit]` key, `secrets.gitleaks` | — | yes | no | no |
 //! | `[[rule]]` with `deny`/`ask`           | —        | yes                 | yes           | yes                      |
 //! | `[[rule]]` with `allow`                | —        | yes                 | no            | no                       |
 //!
@@ -28,6 +28,34 @@ use crate::decision::Verdict;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// SHA-256 of each built-in policy file, in hex. `builtin_digests_are_current` fails with the
+/// right values when a file in `policies/` changes.
+const BUILTIN_DIGESTS: &[(&str, &str)] = &[
+    (
+        "policies/base.toml",
+        "9a87a76e717d57f74cf0838d028d78911f640aeffec056977ab6cbc19f4ae2f7",
+    ),
+    (
+        "policies/prototype.toml",
+        "bcee15be4dff6d966d99966535cd5a86ab5d6e7a6ded0df35829eb9fd013d40a",
+    ),
+    (
+        "policies/production.toml",
+        "95c95e310244dde246bef188df0e0f6a843bc0a95a541c0a49ff80fc57b0f3f1",
+    ),
+    (
+        "policies/ci.toml",
+        "032ad06a22b16f2c98e5d35bab38ea1cd8c3ddfb4a432a81b7243e276134363d",
+    ),
+];
+
+fn builtin_digest(name: &str) -> Option<&'static str> {
+    BUILTIN_DIGESTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| *d)
+}
 
 /// How the profile is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +112,12 @@ pub fn merge_at(
         hasher.update([0]);
         hasher.update(layer.name.as_bytes());
         hasher.update([0]);
-        hasher.update(layer.text.as_bytes());
+        // The built-in texts are hashed ahead of time (a test keeps the digests true): hashing
+        // them again on every hook call cost about 0.3 M instructions.
+        match builtin_digest(&layer.name).filter(|_| layer.kind == LayerKind::Builtin) {
+            Some(d) => hasher.update(d.as_bytes()),
+            None => hasher.update(layer.text.as_bytes()),
+        }
         hasher.update([0]);
         m.apply(layer)?;
         m.policy.layers.push((layer.kind, layer.name.clone()));
@@ -233,6 +266,7 @@ impl<'h> Merger<'h> {
                 audit_log: None,
                 audit: crate::audit::Settings::default(),
                 rules: Vec::new(),
+                scanner: crate::scan::Scanner::builtin(),
                 layers: Vec::new(),
                 sha256: String::new(),
             },
@@ -426,6 +460,34 @@ impl<'h> Merger<'h> {
                     self.policy.ai_markers.extend(markers.iter().cloned());
                 }
             }
+        }
+
+        if let Some(sec) = &f.secrets
+            && let Some(path) = &sec.gitleaks
+        {
+            if !trusted {
+                // What is scanned for is the organisation's call, like where the log goes.
+                return Err(forbidden(l, "secrets.gitleaks"));
+            }
+            let expanded = crate::paths::expand_home(path, self.home);
+            if !expanded.starts_with('/') {
+                return Err(invalid(l, "secrets.gitleaks", "must be an absolute path"));
+            }
+            // Read and compiled here, so that a bad file fails the load (and every call is
+            // refused) rather than silently scanning with fewer rules.
+            let text = std::fs::read_to_string(&expanded).map_err(|e| {
+                invalid(
+                    l,
+                    "secrets.gitleaks",
+                    format!("cannot read `{expanded}`: {e}"),
+                )
+            })?;
+            self.policy.scanner = self
+                .policy
+                .scanner
+                .clone()
+                .with_gitleaks(&text)
+                .map_err(|e| invalid(l, "secrets.gitleaks", format!("`{expanded}`: {e}")))?;
         }
 
         if let Some(a) = &f.audit {
@@ -895,6 +957,7 @@ mod tests {
             "[mcp]\napproved-servers = [\"github\"]\n",
             "[git]\nai-markers = [\"AI\"]\n",
             "[audit]\nlog = \"/tmp/x\"\n",
+            "[secrets]\ngitleaks = \"/dev/null\"\n",
             "fix-profile = true\nprofile = \"ci\"\n",
             "[[rule]]\nid = \"a\"\ndecision = \"allow\"\n",
         ] {
@@ -902,6 +965,32 @@ mod tests {
             assert!(matches!(e, PolicyError::Forbidden { .. }), "{text}: {e}");
             merge(&[layer(LayerKind::Managed, text)], None, None).unwrap();
         }
+    }
+
+    #[test]
+    fn gitleaks_rules_load_or_fail_the_policy() {
+        let dir = std::env::temp_dir().join(format!("hg-gitleaks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(
+            &good,
+            "[[rules]]\nid = \"acme-key\"\nregex = 'acme_[a-z0-9]{24}'\nkeywords = [\"acme_\"]\n",
+        )
+        .unwrap();
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "[[rules]]\nid = \"x\"\nregex = '(unclosed'\n").unwrap();
+        let text = |p: &Path| format!("[secrets]\ngitleaks = \"{}\"\n", p.display());
+        let p = merge(&[layer(LayerKind::Managed, &text(&good))], None, None).unwrap();
+        let hits = p.scanner.scan(
+            "k = acme_abcdefghijklmnopqrstuvwx",
+            crate::scan::Scan::SECRETS,
+        );
+        assert_eq!(hits[0].rule, "secrets.custom.acme-key");
+        for p in [bad, dir.join("missing.toml")] {
+            let e = merge(&[layer(LayerKind::Managed, &text(&p))], None, None).unwrap_err();
+            assert!(matches!(e, PolicyError::Invalid { .. }), "{e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -932,6 +1021,23 @@ mod tests {
         );
         let e = merge(&[proj], None, None).unwrap_err().to_string();
         assert!(e.contains("command regex `(`"), "{e}");
+    }
+
+    #[test]
+    fn builtin_digests_are_current() {
+        for (name, text) in [
+            ("policies/base.toml", super::super::BUILTIN_BASE),
+            ("policies/prototype.toml", super::super::BUILTIN_PROTOTYPE),
+            ("policies/production.toml", super::super::BUILTIN_PRODUCTION),
+            ("policies/ci.toml", super::super::BUILTIN_CI),
+        ] {
+            let actual = crate::digest::sha256_hex(text.as_bytes());
+            assert_eq!(
+                builtin_digest(name),
+                Some(actual.as_str()),
+                "update BUILTIN_DIGESTS for {name} to {actual}"
+            );
+        }
     }
 
     #[test]

@@ -190,6 +190,9 @@ pub struct Policy {
     /// How the audit log is written (`[audit]`, trusted layers only).
     pub audit: crate::audit::Settings,
     pub rules: Vec<Rule>,
+    /// The content scanners (C11, C12): the built-in rules, plus a trusted layer's gitleaks
+    /// file. Patterns compile on first use, so an event with nothing to scan compiles nothing.
+    pub scanner: crate::scan::Scanner,
     /// The layers, most trusted first, for `policy check` and `explain`.
     pub layers: Vec<(LayerKind, String)>,
     /// SHA-256 over every layer's name and text: which policy decided, for the audit log.

@@ -22,7 +22,12 @@ pub struct Pattern {
 pub struct PathPatterns {
     pub patterns: Vec<Pattern>,
     case_insensitive: bool,
-    set: OnceLock<GlobSet>,
+    /// Each pattern as path segments, when it uses only `*` and `**` (every built-in pattern
+    /// does): matched directly, with nothing to compile.
+    simple: Vec<Option<Vec<String>>>,
+    /// The patterns that need globset (`?`, `[…]`, `{…}`, escapes), compiled on first use,
+    /// with their indices in `patterns`.
+    set: OnceLock<(GlobSet, Vec<usize>)>,
 }
 
 impl Clone for PathPatterns {
@@ -30,6 +35,7 @@ impl Clone for PathPatterns {
         PathPatterns {
             patterns: self.patterns.clone(),
             case_insensitive: self.case_insensitive,
+            simple: self.simple.clone(),
             set: OnceLock::new(),
         }
     }
@@ -75,18 +81,26 @@ impl PathPatterns {
         PathPatterns {
             patterns: Vec::new(),
             case_insensitive,
+            simple: Vec::new(),
             set: OnceLock::new(),
         }
     }
 
     pub fn push(&mut self, p: Pattern) {
+        self.simple
+            .push(simple_segments(&p.glob, self.case_insensitive));
         self.patterns.push(p);
     }
 
-    fn set(&self) -> &GlobSet {
+    fn set(&self) -> &(GlobSet, Vec<usize>) {
         self.set.get_or_init(|| {
             let mut b = GlobSetBuilder::new();
-            for p in &self.patterns {
+            let mut indices = Vec::new();
+            for (i, p) in self.patterns.iter().enumerate() {
+                if self.simple[i].is_some() {
+                    continue;
+                }
+                indices.push(i);
                 // Every glob was checked when its layer loaded; one that fails here cannot
                 // occur, and skipping it would fail open, so it matches everything instead.
                 match build(&p.glob, self.case_insensitive) {
@@ -94,26 +108,131 @@ impl PathPatterns {
                     Err(_) => b.add(build("**", false).expect("`**` is a valid glob")),
                 };
             }
-            b.build().unwrap_or_else(|_| {
+            let set = b.build().unwrap_or_else(|_| {
                 let mut all = GlobSetBuilder::new();
                 all.add(build("**", false).expect("`**` is a valid glob"));
                 all.build().expect("a one-glob set builds")
-            })
+            });
+            (set, indices)
         })
     }
 
-    /// The indices of the patterns that match `path` (a `/`-separated absolute path).
+    /// The indices of the patterns that match `path` (a `/`-separated absolute path), in
+    /// pattern order.
     pub fn matches(&self, path: &str) -> Vec<usize> {
         if self.patterns.is_empty() {
             return Vec::new();
         }
-        self.set().matches(path)
+        let folded;
+        let path = if self.case_insensitive {
+            folded = path.to_lowercase();
+            folded.as_str()
+        } else {
+            path
+        };
+        let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        let mut out: Vec<usize> = self
+            .simple
+            .iter()
+            .enumerate()
+            .filter_map(|(i, segs)| {
+                segs.as_ref()
+                    .is_some_and(|segs| segments_match(segs, &components))
+                    .then_some(i)
+            })
+            .collect();
+        if self.simple.iter().any(Option::is_none) {
+            let (set, indices) = self.set();
+            out.extend(set.matches(path).into_iter().map(|k| indices[k]));
+            out.sort_unstable();
+        }
+        out
     }
 
     /// The first pattern that matches.
     pub fn first_match(&self, path: &str) -> Option<&Pattern> {
         self.matches(path).first().map(|&i| &self.patterns[i])
     }
+}
+
+/// A glob as path segments when it uses only literal text, `*` within a segment and `**` as a
+/// whole segment; `None` for anything globset must handle. Lower-cased when matching ignores
+/// case. The path must be absolute or start with `**`, as `anchor` makes every pattern.
+fn simple_segments(glob: &str, case_insensitive: bool) -> Option<Vec<String>> {
+    if glob.contains(['?', '[', ']', '{', '}', '\\'])
+        || !(glob.starts_with('/') || glob.starts_with("**"))
+    {
+        return None;
+    }
+    let glob = if case_insensitive {
+        glob.to_lowercase()
+    } else {
+        glob.to_string()
+    };
+    let segs: Vec<String> = glob
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    // `**` must stand alone in its segment; `a**b` means something else to globset.
+    if segs.iter().any(|s| s.contains("**") && s != "**") || segs.is_empty() {
+        return None;
+    }
+    Some(segs)
+}
+
+/// Whether path components match glob segments, with globset's semantics: `*` never crosses a
+/// `/`; `**` matches any number of components, but a trailing `**` at least one (`a/**` matches
+/// what is under `a`, not `a` itself).
+fn segments_match(segs: &[String], comps: &[&str]) -> bool {
+    // reach[j]: the first i segments can consume exactly the first j components.
+    let mut reach = vec![false; comps.len() + 1];
+    reach[0] = true;
+    for (i, seg) in segs.iter().enumerate() {
+        let mut next = vec![false; comps.len() + 1];
+        if seg == "**" {
+            let trailing = i == segs.len() - 1;
+            let mut any = false;
+            for j in 0..=comps.len() {
+                if trailing {
+                    // at least one component
+                    next[j] = any;
+                    any |= reach[j];
+                } else {
+                    any |= reach[j];
+                    next[j] = any;
+                }
+            }
+        } else {
+            for j in 0..comps.len() {
+                if reach[j] && wildcard_exact(seg, comps[j]) {
+                    next[j + 1] = true;
+                }
+            }
+        }
+        reach = next;
+    }
+    reach[comps.len()]
+}
+
+/// `*`-wildcard match of one segment, case as given (callers fold case beforehand).
+fn wildcard_exact(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if text.len() < first.len() + last.len() || !text.starts_with(first) || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Matches a name against a pattern where `*` stands for any run of characters (including
@@ -188,6 +307,55 @@ mod tests {
             "* does not cross /"
         );
         assert!(s.matches("/p/secrets").is_empty());
+    }
+
+    /// Every built-in glob, anchored, with globset's matcher for each case mode.
+    static BUILTIN: std::sync::LazyLock<Vec<(String, [globset::GlobMatcher; 2])>> =
+        std::sync::LazyLock::new(|| {
+            let base = crate::policy::file::PolicyFile::parse(crate::policy::BUILTIN_BASE).unwrap();
+            let files = base.files.unwrap();
+            files
+                .exclude
+                .unwrap()
+                .iter()
+                .chain(files.production.unwrap().iter())
+                .map(|g| {
+                    let glob = anchor(g, Some(Path::new("/home/u")));
+                    let m = [false, true].map(|ci| build(&glob, ci).unwrap().compile_matcher());
+                    (glob, m)
+                })
+                .collect()
+        });
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// The direct matcher agrees with globset on the built-in patterns and random paths.
+        #[test]
+        fn simple_matcher_agrees_with_globset(
+            comps in proptest::collection::vec("(\\.env|\\.env\\.local|\\.ENV|secrets|keys|config|production\\.yml|prod-eu|deploy|a|\\.ssh|home|u|x\\.pem|tfstate|terraform\\.tfstate|etc|id_rsa|\\.aws|credentials|app\\.prod\\.json)", 0..6)
+        ) {
+            let path = format!("/{}", comps.join("/"));
+            for (glob, matchers) in BUILTIN.iter() {
+                for (ci, theirs) in [false, true].into_iter().zip(matchers) {
+                    let segs = simple_segments(glob, ci).expect("built-in globs are simple");
+                    let folded = if ci { path.to_lowercase() } else { path.clone() };
+                    let comps: Vec<&str> = folded.split('/').filter(|c| !c.is_empty()).collect();
+                    proptest::prop_assert_eq!(
+                        segments_match(&segs, &comps),
+                        theirs.is_match(&path),
+                        "glob {} path {} ci {}", glob, path, ci
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn complex_patterns_still_use_globset() {
+        let s = set(&["**/*.{pem,key}", "**/secret?.txt", "**/.env"]);
+        assert_eq!(s.matches("/p/a.key"), vec![0]);
+        assert_eq!(s.matches("/p/secret1.txt"), vec![1]);
+        assert_eq!(s.matches("/p/.env"), vec![2]);
     }
 
     #[test]

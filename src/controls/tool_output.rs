@@ -1,0 +1,246 @@
+//! C11, C12 and C2 after the fact (PostToolUse): redact what a tool returned before the model
+//! sees it.
+//!
+//! ```text
+//! tool_response ─► copy ─► Grep: lines from excluded files ─► every string: scan, redact
+//!               ─► same shape, strings replaced ─► updatedToolOutput (updatedMCPToolOutput)
+//!                                                  + additionalContext: what was withheld
+//! ```
+//!
+//! Claude Code 2.1.330 replaces what the model receives only when the replacement has the
+//! tool's exact output shape, and silently ignores it otherwise. So nothing is rebuilt: the
+//! response is copied and each string in it is redacted in place, which keeps every field,
+//! type and key the client sent (`interrupted`, `numLines`, fields this version does not know).
+//! Object keys are left as they are.
+
+use super::{Context, content, files};
+use crate::event::{Event, ToolKind};
+use crate::policy::Policy;
+use crate::scan::{self, Scan};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// What replaces a Grep line that comes from an excluded file, after its `path:line:` prefix.
+pub const EXCLUDED_LINE: &str = "[REDACTED:files.excluded]";
+
+/// Deepest nesting of a tool response that is walked.
+const MAX_DEPTH: usize = 128;
+
+/// One kind of thing withheld from the model, with how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withheld {
+    /// `secrets.aws-access-key-id`, `content.personal-data.nhs-number`, `files.excluded`.
+    pub rule: String,
+    /// `AWS access key id`: never the value.
+    pub what: String,
+    pub count: usize,
+}
+
+/// A tool's output with what the model must not see taken out.
+#[derive(Debug, Clone)]
+pub struct Redaction {
+    /// The tool response with the same shape, strings redacted.
+    pub output: Value,
+    /// An MCP tool: the client reads `updatedMCPToolOutput` instead of `updatedToolOutput`.
+    pub mcp: bool,
+    pub withheld: Vec<Withheld>,
+}
+
+impl Redaction {
+    /// What the model is told (`additionalContext`): kinds and counts, never a value.
+    pub fn context(&self, tool: &str) -> String {
+        let list: Vec<String> = self
+            .withheld
+            .iter()
+            .map(|w| format!("{} × {} ({})", w.count, w.what, w.rule))
+            .collect();
+        format!(
+            "hookguard redacted this {tool} output before you received it: {}. Each was replaced by a `[REDACTED:<rule>]` marker; the rest of the output is intact. Credentials, personal data, classified material above this project's classification and the content of excluded files must never be put in front of the model (C2, C11, C12, PR-01, PR-05). Do not try to recover or reconstruct the values: where a credential is needed, read it at run time from an environment variable or the secret manager.",
+            list.join(", ")
+        )
+    }
+
+    /// Red flags for the audit record: `redacted:<rule>:<count>`.
+    pub fn red_flags(&self) -> Vec<String> {
+        self.withheld
+            .iter()
+            .map(|w| format!("redacted:{}:{}", w.rule, w.count))
+            .collect()
+    }
+}
+
+/// Whether PostToolUse output of this tool is redacted. Write, Edit and NotebookEdit echo what
+/// the model itself wrote (already scanned before the call); Glob returns names only.
+pub fn covers(kind: ToolKind) -> bool {
+    matches!(
+        kind,
+        ToolKind::Read
+            | ToolKind::Shell
+            | ToolKind::Grep
+            | ToolKind::WebFetch
+            | ToolKind::WebSearch
+            | ToolKind::Mcp
+            | ToolKind::Agent
+    )
+}
+
+/// The redacted output of a PostToolUse event, or `None` when nothing needs withholding.
+pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
+    let kind = ToolKind::of(ev.tool());
+    if !covers(kind) {
+        return None;
+    }
+    let response = ev.tool_response.as_ref()?;
+    if kind == ToolKind::Read && response.get("type").and_then(Value::as_str) == Some("image") {
+        return None;
+    }
+    let mut output = response.clone();
+    let mut withheld: Vec<Withheld> = Vec::new();
+    if kind == ToolKind::Grep
+        && let Some(Value::String(text)) = output.get_mut("content")
+        && let Some((new, n)) = excluded_lines(text, policy, ctx)
+    {
+        *text = new;
+        note(
+            &mut withheld,
+            "files.excluded",
+            "line(s) from excluded files",
+            n,
+        );
+    }
+    walk(
+        &mut output,
+        &mut |s: &mut String| {
+            if s.is_empty() {
+                return;
+            }
+            let hits = content::relevant(policy.scanner.scan(s, Scan::ALL), policy);
+            if hits.is_empty() {
+                return;
+            }
+            for h in &hits {
+                note(&mut withheld, &h.rule, &h.description, 1);
+            }
+            *s = scan::redact(s, &hits);
+        },
+        0,
+    );
+    if withheld.is_empty() {
+        return None;
+    }
+    // Most serious first: the first one names the audit record's rule.
+    withheld.sort_by_key(|w| {
+        if w.rule.starts_with("secrets.") {
+            0
+        } else if w.rule == "files.excluded" {
+            1
+        } else if w.rule.starts_with("content.personal-data") {
+            2
+        } else {
+            3
+        }
+    });
+    Some(Redaction {
+        output,
+        mcp: kind == ToolKind::Mcp,
+        withheld,
+    })
+}
+
+fn note(withheld: &mut Vec<Withheld>, rule: &str, what: &str, n: usize) {
+    match withheld.iter_mut().find(|w| w.rule == rule) {
+        Some(w) => w.count += n,
+        None => withheld.push(Withheld {
+            rule: rule.to_string(),
+            what: what.to_string(),
+            count: n,
+        }),
+    }
+}
+
+/// Every string of `v`, in place. Image data (`base64`) is skipped.
+fn walk(v: &mut Value, f: &mut dyn FnMut(&mut String), depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter_mut().for_each(|x| walk(x, f, depth + 1)),
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if k != "base64" {
+                    walk(x, f, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// C2 for Grep content output: lines whose `path:line:` (or `path-line-`, `path:`) prefix
+/// names an excluded file keep the prefix and lose the text. Returns the new content and how
+/// many lines went, or `None` when none did.
+pub fn excluded_lines(content: &str, policy: &Policy, ctx: &Context) -> Option<(String, usize)> {
+    let mut cache: HashMap<&str, bool> = HashMap::new();
+    let mut out = String::with_capacity(content.len());
+    let mut n = 0;
+    for line in content.split_inclusive('\n') {
+        match excluded_prefix(line, policy, ctx, &mut cache) {
+            Some(end) => {
+                out.push_str(&line[..end]);
+                out.push_str(EXCLUDED_LINE);
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+                n += 1;
+            }
+            None => out.push_str(line),
+        }
+    }
+    (n > 0).then_some((out, n))
+}
+
+/// Where the text of a Grep output line starts, if its path prefix is an excluded file.
+/// Candidates, in order: a separator followed by a line number and the same separator
+/// (`path:12:`, `path-12-`; the first such is the path, so the search stops there), and the
+/// first `:` (output without line numbers). Each distinct candidate is checked once.
+fn excluded_prefix<'l>(
+    line: &'l str,
+    policy: &Policy,
+    ctx: &Context,
+    cache: &mut HashMap<&'l str, bool>,
+) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let limit = bytes.len().min(4096);
+    let mut first_colon = true;
+    for i in 1..limit {
+        let sep = bytes[i];
+        if sep != b':' && sep != b'-' {
+            continue;
+        }
+        let digits = bytes[i + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let strong = digits > 0 && bytes.get(i + 1 + digits) == Some(&sep);
+        let weak = sep == b':' && first_colon;
+        if sep == b':' {
+            first_colon = false;
+        }
+        if !strong && !weak {
+            continue;
+        }
+        let cand = &line[..i];
+        let excluded = *cache.entry(cand).or_insert_with(|| {
+            let p = ctx.path(cand);
+            p.forms().any(|f| files::excluded_by(f, policy).is_some())
+        });
+        if excluded {
+            return Some(if strong { i + digits + 2 } else { i + 1 });
+        }
+        if strong {
+            return None;
+        }
+    }
+    None
+}
