@@ -107,11 +107,7 @@ pub enum PolicyCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Check the hash chain of an audit log; exit 1 naming the first bad line.
-    Verify { path: PathBuf },
-}
+pub use crate::audit::command::AuditCommand;
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
     Profile::parse(s)
@@ -406,9 +402,11 @@ pub fn policy_check(
         "ai-markers",
         p.ai_markers.iter().map(|b| format!("\"{b}\"")).collect(),
     ));
+    s.push_str("\n[audit]\n");
     if let Some(l) = &p.audit_log {
-        s.push_str(&format!("\n[audit]\nlog = \"{}\"\n", l.display()));
+        s.push_str(&format!("log = \"{}\"\n", l.display()));
     }
+    s.push_str(&crate::audit::settings::policy_text(&p.audit));
     for r in &p.rules {
         s.push_str(&format!(
             "\n[[rule]]  # {}\nid = \"{}\"\ndecision = \"{}\"\ncontrol = \"{}\"\nreason = {:?}\n",

@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use hookguard::cli::{AuditCommand, Cli, Command, PolicyCommand};
+use hookguard::cli::{Cli, Command, PolicyCommand};
 use hookguard::event::{EventKind, MAX_EVENT_BYTES};
 use hookguard::run::{self, Environment, Outcome};
 use std::io::{Read, Write};
@@ -93,26 +93,16 @@ fn main() -> ExitCode {
             print!("{report}");
             ExitCode::from(if well { 0 } else { 1 })
         }
-        Command::Audit(AuditCommand::Verify { path }) => match hookguard::audit::verify(&path) {
-            Ok(r) => match r.first_error {
-                None => {
-                    println!("{}: {} records, chain intact", path.display(), r.records);
-                    ExitCode::SUCCESS
-                }
-                Some((line, why)) => {
-                    println!(
-                        "{}:{line}: chain broken: {why} ({} records verified before it)",
-                        path.display(),
-                        r.records
-                    );
-                    ExitCode::from(1)
-                }
-            },
-            Err(e) => {
-                eprintln!("hookguard: {}: {e}", path.display());
-                ExitCode::from(2)
+        Command::Audit(cmd) => {
+            let mut stdout = std::io::stdout().lock();
+            let o = hookguard::audit::command::run(&cmd, &mut stdout);
+            let _ = stdout.write_all(o.stdout.as_bytes());
+            let _ = stdout.flush();
+            if let Some(e) = o.stderr {
+                eprintln!("{e}");
             }
-        },
+            ExitCode::from(o.code)
+        }
     }
 }
 

@@ -258,7 +258,11 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
             fill_decision(&mut record, &d, failure_label(kind));
             // Without a policy the profile is unknown: audit failures are judged as production.
             record.input_sha256 = Some(digest.get());
-            let _ = write_audit(audit_path(opts, None, env), &mut record);
+            let _ = write_audit(
+                audit_path(opts, None, env),
+                &Default::default(),
+                &mut record,
+            );
             return failure_outcome(kind, &reason);
         }
     };
@@ -358,25 +362,43 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
         None => record.decision = label.to_string(),
     }
     record.input_sha256 = Some(digest.get());
-    if let Err(e) = write_audit(log, &mut record) {
-        if policy.profile == Profile::Prototype {
-            // Prototype proceeds: the guidance asks production for audit logs, and a prototype
-            // that cannot log is better warned than stopped.
-            return Outcome {
-                stderr: Some(format!(
-                    "{}warning: {e}; the decision stands",
-                    output::PREFIX
-                )),
-                ..outcome
-            };
-        }
-        let reason = format!(
-            "the audit record could not be written ({e}), and the {} profile requires every action to be logged and auditable (PR-14), so hookguard refuses (fail closed). Ask the person to fix the audit log.",
-            policy.profile
-        );
-        return failure_outcome(kind, &reason);
+    let warning = match write_audit(log, &policy.audit, &mut record) {
+        Ok(w) => w,
+        Err(e) => return audit_failure(policy.profile, kind, &e, outcome),
+    };
+    match warning {
+        // Stdout stays the decision's alone; the warning goes to stderr.
+        Some(w) if outcome.stderr.is_none() => Outcome {
+            stderr: Some(format!("{}{w}", output::PREFIX)),
+            ..outcome
+        },
+        _ => outcome,
     }
-    outcome
+}
+
+/// The answer when the audit record could not be written.
+fn audit_failure(
+    profile: Profile,
+    kind: EventKind,
+    e: &audit::AuditError,
+    outcome: Outcome,
+) -> Outcome {
+    if profile == Profile::Prototype {
+        // Prototype proceeds: the guidance asks production for audit logs, and a prototype
+        // that cannot log is better warned than stopped.
+        return Outcome {
+            stderr: Some(format!(
+                "{}warning: {e}; the decision stands",
+                output::PREFIX
+            )),
+            ..outcome
+        };
+    }
+    // Production and ci fail closed: an action that leaves no record is not allowed to happen.
+    let reason = format!(
+        "the audit record could not be written ({e}), and the {profile} profile requires every action to be logged and auditable (PR-14), so hookguard refuses (fail closed). Ask the person to fix the audit log."
+    );
+    failure_outcome(kind, &reason)
 }
 
 /// Red flags for the audit record: content-scanner rules that refused or blocked the call
@@ -415,13 +437,22 @@ fn fail_unparsed(
         &Decision::failure(rule, reason.to_string()),
         "deny",
     );
-    let _ = write_audit(audit_path(opts, None, env), &mut record);
+    let _ = write_audit(
+        audit_path(opts, None, env),
+        &Default::default(),
+        &mut record,
+    );
     failure_outcome(EventKind::Other, reason)
 }
 
-fn write_audit(path: Option<PathBuf>, record: &mut Record) -> Result<(), audit::AuditError> {
+/// Writes the record; `Ok(Some(warning))` when it is written but syslog did not take it.
+fn write_audit(
+    path: Option<PathBuf>,
+    settings: &audit::Settings,
+    record: &mut Record,
+) -> Result<Option<String>, audit::AuditError> {
     let path = path.ok_or(audit::AuditError::NoLocation)?;
-    audit::append(&path, record).map(|_| ())
+    audit::write(&path, settings, record)
 }
 
 fn fill_from_event(r: &mut Record, ev: &Event, ctx: &Context) {

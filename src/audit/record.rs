@@ -15,6 +15,9 @@ pub struct ContextFile {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Record {
     pub ts: String,
+    /// Position in the chain, from 1, continuing across rotated files. Filled in by `append`;
+    /// a SIEM can spot a gap in what it received from it.
+    pub seq: u64,
     pub event: String,
     pub session_id: Option<String>,
     pub prompt_id: Option<String>,
@@ -52,6 +55,9 @@ pub struct Record {
     pub input_sha256: Option<String>,
     pub policy_sha256: Option<String>,
     pub hookguard: &'static str,
+    /// The id of the HMAC key when the chain is keyed. Filled in by `append`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
     /// Filled in by `append`.
     pub prev_hash: String,
 }

@@ -136,12 +136,69 @@ pub struct GitSection {
     pub ai_markers: Option<Vec<String>>,
 }
 
-/// `[audit]`, managed and `--policy` only.
+/// `[audit]`, managed and `--policy` only; the most trusted layer that sets a key decides it.
+///
+/// ```toml
+/// [audit]
+/// log = "/var/log/hookguard/alice/audit.jsonl"
+/// fsync = true                    # fdatasync every record (default false)
+/// rotate-bytes = 67108864         # rotate at 64 MiB (default; 0 never rotates)
+/// keep = 9                        # rotated files kept (default 9)
+/// hmac-key = "/etc/hookguard/audit.key"   # root-only key: HMAC-SHA256 chain
+/// syslog = true                   # also send RFC 5424 records to syslog (default false)
+/// syslog-socket = "/dev/log"      # default
+/// lock-timeout-ms = 3000          # default
+/// ```
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AuditSection {
     /// Where the audit log is written (the `--audit-log` option wins).
     pub log: Option<String>,
+    /// `fdatasync` each record before answering. Default `false`.
+    pub fsync: Option<bool>,
+    /// Rotate the live log at this size in bytes; `0` never rotates. Default 64 MiB.
+    pub rotate_bytes: Option<u64>,
+    /// Rotated files kept (`audit.jsonl.1` …). Default 9.
+    pub keep: Option<u32>,
+    /// Absolute path of a root-only file holding the HMAC key of a keyed chain. Default none.
+    pub hmac_key: Option<String>,
+    /// Also send every record to the local syslog daemon as RFC 5424. Default `false`.
+    pub syslog: Option<bool>,
+    /// The syslog socket (a Unix datagram socket). Default `/dev/log`.
+    pub syslog_socket: Option<String>,
+    /// How long an append waits for the log's lock, in milliseconds. Default 3000.
+    pub lock_timeout_ms: Option<u64>,
+}
+
+impl AuditSection {
+    /// Fills the keys this section leaves unset from `less_trusted`.
+    pub fn fill_from(&mut self, less_trusted: &AuditSection) {
+        let l = less_trusted.clone();
+        self.log = self.log.take().or(l.log);
+        self.fsync = self.fsync.or(l.fsync);
+        self.rotate_bytes = self.rotate_bytes.or(l.rotate_bytes);
+        self.keep = self.keep.or(l.keep);
+        self.hmac_key = self.hmac_key.take().or(l.hmac_key);
+        self.syslog = self.syslog.or(l.syslog);
+        self.syslog_socket = self.syslog_socket.take().or(l.syslog_socket);
+        self.lock_timeout_ms = self.lock_timeout_ms.or(l.lock_timeout_ms);
+    }
+
+    /// The first key set, for the error when an untrusted layer sets one.
+    pub fn first_key(&self) -> Option<&'static str> {
+        [
+            ("log", self.log.is_some()),
+            ("fsync", self.fsync.is_some()),
+            ("rotate-bytes", self.rotate_bytes.is_some()),
+            ("keep", self.keep.is_some()),
+            ("hmac-key", self.hmac_key.is_some()),
+            ("syslog", self.syslog.is_some()),
+            ("syslog-socket", self.syslog_socket.is_some()),
+            ("lock-timeout-ms", self.lock_timeout_ms.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(k, set)| set.then_some(k))
+    }
 }
 
 /// `[secrets]`, managed and `--policy` only.

@@ -9,7 +9,7 @@
 //! | `ask-without-person`                   | profile  | any                 | `deny` only   | `deny` only              |
 //! | `files.exclude`, `production`, `protect`, `production.identifiers`, `git.protected-branches` | base | add | add | add |
 //! | `files.template-exceptions`            | `true`   | any                 | `false` only  | `false` only             |
-//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, `audit.log`, `secrets.gitleaks` | — | yes | no | no |
+//! | `read-roots`, `write-roots`, `web.allow-domains`, `mcp.approved-servers`, `git.ai-markers`, every `[audit]` key, `secrets.gitleaks` | — | yes | no | no |
 //! | `[[rule]]` with `deny`/`ask`           | —        | yes                 | yes           | yes                      |
 //! | `[[rule]]` with `allow`                | —        | yes                 | no            | no                       |
 //!
@@ -236,6 +236,8 @@ struct Merger<'h> {
     verdict_set_by_layer: BTreeMap<String, LayerKind>,
     classification_set: bool,
     template_exceptions_set_by: Option<LayerKind>,
+    /// The `[audit]` keys merged so far.
+    audit: super::file::AuditSection,
 }
 
 impl<'h> Merger<'h> {
@@ -262,6 +264,7 @@ impl<'h> Merger<'h> {
                 protected_branches: Vec::new(),
                 ai_markers: Vec::new(),
                 audit_log: None,
+                audit: crate::audit::Settings::default(),
                 rules: Vec::new(),
                 scanner: crate::scan::Scanner::builtin(),
                 layers: Vec::new(),
@@ -272,6 +275,7 @@ impl<'h> Merger<'h> {
             verdict_set_by_layer: BTreeMap::new(),
             classification_set: false,
             template_exceptions_set_by: None,
+            audit: Default::default(),
         }
     }
 
@@ -486,19 +490,30 @@ impl<'h> Merger<'h> {
                 .map_err(|e| invalid(l, "secrets.gitleaks", format!("`{expanded}`: {e}")))?;
         }
 
-        if let Some(a) = &f.audit
-            && let Some(log) = &a.log
-        {
-            if !trusted {
-                return Err(forbidden(l, "audit.log"));
+        if let Some(a) = &f.audit {
+            if let Some(key) = a.first_key().filter(|_| !trusted) {
+                return Err(forbidden(l, &format!("audit.{key}")));
             }
-            if self.policy.audit_log.is_none() {
+            let mut a = a.clone();
+            if let Some(log) = &a.log {
                 let expanded = crate::paths::expand_home(log, self.home);
                 if !expanded.starts_with('/') {
                     return Err(invalid(l, "audit.log", "must be an absolute path"));
                 }
-                self.policy.audit_log = Some(PathBuf::from(expanded));
+                a.log = Some(expanded);
             }
+            for (key, p) in [
+                ("audit.hmac-key", &a.hmac_key),
+                ("audit.syslog-socket", &a.syslog_socket),
+            ] {
+                if p.as_deref().is_some_and(|p| !p.starts_with('/')) {
+                    return Err(invalid(l, key, "must be an absolute path"));
+                }
+            }
+            // Most trusted first: a key already set by a more trusted layer stays.
+            self.audit.fill_from(&a);
+            self.policy.audit_log = self.audit.log.as_deref().map(PathBuf::from);
+            self.policy.audit = crate::audit::Settings::from_section(&self.audit);
         }
 
         for (i, r) in f.rule.iter().flatten().enumerate() {

@@ -187,6 +187,8 @@ pub struct Policy {
     pub protected_branches: Vec<String>,
     pub ai_markers: Vec<String>,
     pub audit_log: Option<PathBuf>,
+    /// How the audit log is written (`[audit]`, trusted layers only).
+    pub audit: crate::audit::Settings,
     pub rules: Vec<Rule>,
     /// The content scanners (C11, C12): the built-in rules, plus a trusted layer's gitleaks
     /// file. Patterns compile on first use, so an event with nothing to scan compiles nothing.

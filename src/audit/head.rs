@@ -1,0 +1,169 @@
+//! `Head`: the chain's head kept in a small sidecar (`audit.jsonl.head`) beside the log.
+//!
+//! The sidecar is also the lock file: every append locks it, reads the head, writes the record
+//! and then the new head, so finding the hash to link to costs one small read whatever the
+//! log's size. The head is trusted only while it describes the live log exactly (same inode,
+//! same length); otherwise (a crash between the two writes, a deleted sidecar, a log replaced
+//! by hand) it is recovered from the log's last line. It is written in place with a fixed
+//! width, so a torn write leaves a line that does not parse and is recovered the same way.
+
+use super::GENESIS;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+
+/// Fixed length of the sidecar's one line.
+pub const HEAD_LEN: usize = 192;
+
+/// The last record of the chain, and the live log it was read against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// Inode of the live log when the head was written; 0 after a rotation, before the next
+    /// log exists.
+    pub ino: u64,
+    /// Length of the live log in bytes when the head was written.
+    pub len: u64,
+    /// `seq` of the last record (0: none yet).
+    pub seq: u64,
+    /// `hash` of the last record ([`GENESIS`] before the first).
+    pub hash: String,
+}
+
+impl Head {
+    pub fn genesis() -> Head {
+        Head {
+            ino: 0,
+            len: 0,
+            seq: 0,
+            hash: GENESIS.to_string(),
+        }
+    }
+
+    /// The sidecar's text: one line padded to [`HEAD_LEN`] bytes.
+    pub fn encode(&self) -> String {
+        let mut s = format!(
+            "hookguard-head v1 ino={} len={} seq={} hash={}",
+            self.ino, self.len, self.seq, self.hash
+        );
+        while s.len() < HEAD_LEN - 1 {
+            s.push(' ');
+        }
+        s.push('\n');
+        s
+    }
+
+    pub fn decode(text: &str) -> Option<Head> {
+        let mut it = text.trim_end().split(' ');
+        if it.next()? != "hookguard-head" || it.next()? != "v1" {
+            return None;
+        }
+        let mut field = |name: &str| it.next()?.strip_prefix(name).map(str::to_string);
+        let ino = field("ino=")?.parse().ok()?;
+        let len = field("len=")?.parse().ok()?;
+        let seq = field("seq=")?.parse().ok()?;
+        let hash = field("hash=")?;
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(Head {
+            ino,
+            len,
+            seq,
+            hash,
+        })
+    }
+
+    /// Reads the head from the sidecar; `None` when it is empty or unreadable as a head.
+    pub fn read(sidecar: &File) -> std::io::Result<Option<Head>> {
+        let mut buf = [0u8; HEAD_LEN];
+        let n = sidecar.read_at(&mut buf, 0)?;
+        Ok(std::str::from_utf8(&buf[..n]).ok().and_then(Head::decode))
+    }
+
+    /// Writes the head in place (fixed width: no truncation needed).
+    pub fn write(&self, sidecar: &File) -> std::io::Result<()> {
+        sidecar.write_all_at(self.encode().as_bytes(), 0)
+    }
+}
+
+/// How much of the log's end is read to find the last record. Records are bounded (subjects
+/// are cut to 2 KiB), so the last line always fits.
+const TAIL: u64 = 64 * 1024;
+
+/// What the log's last line says: the head, and whether the file ends mid-line (a torn write
+/// or a truncation, which the next record must not be glued onto).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tail {
+    pub head: Head,
+    pub torn: bool,
+}
+
+/// Recovers the head from the last complete record of `log` (length `len`, inode `ino`): a
+/// bounded read from the end, never the whole file. A last line without a valid hash links as
+/// `unknown`, which `audit verify` reports at that line.
+pub fn recover(log: &mut File, ino: u64, len: u64) -> std::io::Result<Tail> {
+    if len == 0 {
+        return Ok(Tail {
+            head: Head {
+                ino,
+                ..Head::genesis()
+            },
+            torn: false,
+        });
+    }
+    let start = len.saturating_sub(TAIL);
+    log.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity((len - start) as usize);
+    log.take(len - start).read_to_end(&mut buf)?;
+    let torn = buf.last() != Some(&b'\n');
+    let text = String::from_utf8_lossy(&buf);
+    let last = text
+        .trim_end_matches('\n')
+        .rsplit('\n')
+        .next()
+        .unwrap_or("");
+    let hash = super::verify::hash_field(last).map(str::to_string);
+    let seq = serde_json::from_str::<serde_json::Value>(last)
+        .ok()
+        .and_then(|v| v.get("seq").and_then(|s| s.as_u64()))
+        .unwrap_or(0);
+    Ok(Tail {
+        head: Head {
+            ino,
+            len,
+            seq,
+            hash: hash.unwrap_or_else(|| "unknown".to_string()),
+        },
+        torn,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_to_a_fixed_width_and_back() {
+        let h = Head {
+            ino: u64::MAX,
+            len: u64::MAX,
+            seq: u64::MAX,
+            hash: "ab".repeat(32),
+        };
+        let text = h.encode();
+        assert_eq!(text.len(), HEAD_LEN);
+        assert_eq!(Head::decode(&text), Some(h));
+        assert_eq!(Head::genesis().encode().len(), HEAD_LEN);
+    }
+
+    #[test]
+    fn damaged_heads_do_not_decode() {
+        let good = Head::genesis().encode();
+        for bad in [
+            "",
+            "hookguard-head v2 ino=0 len=0 seq=0 hash=00",
+            &good[..40],
+            &good.replace("len=", "size="),
+            &good.replace("seq=0", "seq=x"),
+        ] {
+            assert_eq!(Head::decode(bad), None, "{bad:?}");
+        }
+    }
+}

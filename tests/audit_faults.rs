@@ -1,0 +1,230 @@
+//! Fail-closed behaviour of `hookguard hook` when its audit record cannot be written, with
+//! real faults: a read-only file system (or directory), a full file system, and the log's lock
+//! held by another process. Production and ci answer deny and exit 2 naming the cause;
+//! prototype keeps its decision and warns on stderr. Stdout never carries the warning.
+
+mod audit_support;
+
+use audit_support::{Scratch, Tmpfs, hook_via, is_root, read_event, text};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn hook(
+    s: &Scratch,
+    profile: &str,
+    log: &Path,
+    extra: &[&str],
+    event: &str,
+) -> std::process::Output {
+    audit_support::hook(s, profile, log, extra, event)
+}
+
+/// Checks the answers of the three profiles to a call whose record cannot be written.
+fn assert_fails_closed(s: &Scratch, log: &Path, extra: &[&str], cause: &str) {
+    assert_fails_closed_via(&[], s, log, extra, cause);
+}
+
+/// As [`assert_fails_closed`], running the hook through `wrapper`.
+fn assert_fails_closed_via(wrapper: &[&str], s: &Scratch, log: &Path, extra: &[&str], cause: &str) {
+    let hook = |s: &Scratch, profile: &str, log: &Path, extra: &[&str], event: &str| {
+        hook_via(wrapper, s, profile, log, extra, event)
+    };
+    let event = read_event(s, "fault");
+    for profile in ["production", "ci"] {
+        let o = hook(s, profile, log, extra, &event);
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(o.status.code(), Some(2), "{profile}: {out} {err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let answer = &v["hookSpecificOutput"];
+        assert_eq!(answer["permissionDecision"], "deny", "{profile}: {out}");
+        let reason = answer["permissionDecisionReason"].as_str().unwrap();
+        assert!(
+            reason.contains("audit record could not be written"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains(cause),
+            "{profile}: expected `{cause}` in {reason}"
+        );
+        assert!(err.contains(cause), "{profile}: {err}");
+    }
+    let o = hook(s, "prototype", log, extra, &event);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "prototype: {out} {err}");
+    // The Read in the project is deferred: empty stdout, the warning on stderr only.
+    assert_eq!(out, "", "prototype stdout");
+    assert!(
+        err.contains("warning") && err.contains(cause),
+        "prototype: {err}"
+    );
+}
+
+#[test]
+fn a_read_only_log_directory_fails_closed() {
+    let s = Scratch::new("ro");
+    let dir = s.join("ro");
+    // Held until the end of the test.
+    let _mounted = if is_root() {
+        // Root writes through permission bits, so the fault is a read-only file system.
+        let Some(fs) = Tmpfs::mount(&dir, "size=1m,mode=0700") else {
+            return;
+        };
+        fs.remount("ro");
+        Some(fs)
+    } else {
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).unwrap();
+        None
+    };
+    let cause = if is_root() {
+        "Read-only file system"
+    } else {
+        "Permission denied"
+    };
+    assert_fails_closed(&s, &dir.join("audit.jsonl"), &[], cause);
+}
+
+#[test]
+fn a_full_file_system_fails_closed_and_leaves_the_chain_intact() {
+    if !is_root() {
+        eprintln!("note: not root; cannot mount a small tmpfs, the full-disk fault is skipped");
+        return;
+    }
+    let s = Scratch::new("full");
+    let Some(fs) = Tmpfs::mount(&s.join("mnt"), "size=32k,mode=0700") else {
+        return;
+    };
+    let log = fs.0.join("audit.jsonl");
+    let event = read_event(&s, "fill");
+    assert_eq!(
+        hook(&s, "production", &log, &[], &event).status.code(),
+        Some(0)
+    );
+    let mut filler = std::fs::File::create(fs.0.join("filler")).unwrap();
+    while std::io::Write::write_all(&mut filler, &[b'x'; 1024]).is_ok() {}
+    drop(filler);
+    // Use up the slack in the log's last page too, with records that still fit.
+    for _ in 0..8 {
+        hook(&s, "prototype", &log, &[], &event);
+    }
+    assert_fails_closed(&s, &log, &[], "No space left on device");
+    let o = audit_support::hookguard(&["audit", "verify", log.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
+
+#[test]
+fn a_lock_held_by_another_process_times_out_and_fails_closed() {
+    let s = Scratch::new("lock");
+    let log = s.join("log/audit.jsonl");
+    let policy = s.policy("[audit]\nlock-timeout-ms = 200\n");
+    let policy = policy.to_str().unwrap();
+    let event = read_event(&s, "lock");
+    let o = hook(&s, "production", &log, &["--policy", policy], &event);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // flock(1) takes the same flock(2) lock the guard uses, in another process; --no-fork so
+    // that killing it releases the lock.
+    let sidecar = hookguard::audit::log::head_path(&log);
+    let mut holder = Command::new("flock")
+        .args(["--exclusive", "--no-fork"])
+        .arg(&sidecar)
+        .args(["sleep", "60"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("flock(1) from util-linux");
+    let f = std::fs::File::open(&sidecar).unwrap();
+    let start = std::time::Instant::now();
+    while f.try_lock_shared().is_ok() {
+        f.unlock().unwrap();
+        assert!(start.elapsed().as_secs() < 20, "flock never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_fails_closed(
+        &s,
+        &log,
+        &["--policy", policy],
+        "held the lock for more than 200 ms",
+    );
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    // Released: the next call is recorded again, on the same chain.
+    let o = hook(&s, "production", &log, &["--policy", policy], &event);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = audit_support::records(&log);
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[1]["prev_hash"], v[0]["hash"]);
+}
+
+#[test]
+fn a_symlinked_log_fails_closed() {
+    let s = Scratch::new("symlink");
+    std::fs::write(s.join("decoy"), "").unwrap();
+    let log = s.join("audit.jsonl");
+    std::os::unix::fs::symlink(s.join("decoy"), &log).unwrap();
+    assert_fails_closed(&s, &log, &[], "symbolic link");
+    assert_eq!(std::fs::read_to_string(s.join("decoy")).unwrap(), "");
+}
+
+#[test]
+fn the_hook_keys_its_chain_with_a_root_only_key_and_refuses_an_exposed_one() {
+    let s = Scratch::new("hmac-hook");
+    let key = s.join("audit.key");
+    std::fs::write(&key, "0123456789abcdef0123456789abcdef\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let policy = s.policy(&format!("[audit]\nhmac-key = \"{}\"\n", key.display()));
+    let args = ["--policy", policy.to_str().unwrap()];
+    let log = s.join("log/audit.jsonl");
+    let event = read_event(&s, "keyed");
+    if is_root() {
+        // Root-owned and 0600: the records are keyed, and verify needs the key.
+        for _ in 0..3 {
+            let o = hook(&s, "production", &log, &args, &event);
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        }
+        let verify = |extra: &[&str]| {
+            let mut a = vec!["audit", "verify"];
+            a.extend_from_slice(extra);
+            a.push(log.to_str().unwrap());
+            audit_support::hookguard(&a).status.code()
+        };
+        assert_eq!(verify(&["--key", key.to_str().unwrap()]), Some(0));
+        assert_eq!(verify(&[]), Some(1));
+        assert!(
+            audit_support::records(&log)
+                .iter()
+                .all(|r| r["key_id"].is_string())
+        );
+    }
+    // Readable by others: the key may have leaked, so the chain cannot be trusted.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_fails_closed(&s, &log, &args, "readable by no one else");
+}
+
+#[test]
+fn a_log_directory_the_user_cannot_write_fails_closed() {
+    if !is_root() {
+        // Covered by the 0500 directory in `a_read_only_log_directory_fails_closed`.
+        return;
+    }
+    if !audit_support::have_tool("setpriv") {
+        return;
+    }
+    // The log directory belongs to root (0700); the hook runs as `nobody`: EACCES.
+    let s = Scratch::new("eacces");
+    let dir = s.join("rootonly");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ];
+    assert_fails_closed_via(
+        &nobody,
+        &s,
+        &dir.join("audit.jsonl"),
+        &[],
+        "Permission denied",
+    );
+}
