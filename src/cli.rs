@@ -181,13 +181,22 @@ pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> 
     }
     let opts = args.common.hook_options(None);
     let (policy, d) = crate::run::explain(&ev, &opts, env).map_err(|e| e.to_string())?;
-    let commands: Vec<String> = ev
-        .input_str("command")
-        .filter(|_| crate::event::ToolKind::of(ev.tool()) == crate::event::ToolKind::Shell)
-        .map(|c| {
-            crate::controls::custom::subcommands(c)
+    let shell = crate::run::explain_shell(&ev, &opts, env).map_err(|e| e.to_string())?;
+    let commands: Vec<String> = shell
+        .as_ref()
+        .map(|r| {
+            crate::controls::shellcmd::subcommand_lines(r)
                 .lines()
                 .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let accesses: Vec<String> = shell
+        .as_ref()
+        .map(|r| {
+            r.accesses
+                .iter()
+                .map(|a| format!("{} {} (by `{}`)", a.kind.as_str(), a.path.display(), a.by))
                 .collect()
         })
         .unwrap_or_default();
@@ -210,6 +219,7 @@ pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> 
             "decision": d.verdict.as_str(), "rule": d.rule, "control": d.control,
             "reason": d.reason, "converted_from_ask": d.converted_from_ask, "trail": trail,
             "commands": commands,
+            "accesses": accesses,
             "to_change": change.iter().map(|(how, _)| how).collect::<Vec<_>>(),
             "without_winning_rules": change.first().and_then(|(_, next)| next.clone()),
         })
@@ -246,6 +256,9 @@ pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> 
         s.push_str("commands (each checked on its own):\n");
         for c in &commands {
             s.push_str(&format!("  {c}\n"));
+        }
+        for a in &accesses {
+            s.push_str(&format!("  {a}\n"));
         }
     }
     if d.converted_from_ask {

@@ -499,7 +499,9 @@ fn fill_decision(r: &mut Record, d: &Decision, label: &str) {
     r.decision = label.to_string();
     r.rule = d.rule.clone();
     r.control = d.control.clone();
-    r.reason = (!d.reason.is_empty()).then(|| crate::redact::redact(&d.reason));
+    // Reasons quote commands and values (a shell finding may name an assignment's value), so
+    // they are redacted like the subject before they reach the log.
+    r.reason = (!d.reason.is_empty()).then(|| redact_command(&d.reason));
     r.findings = d
         .trail
         .iter()
@@ -509,7 +511,7 @@ fn fill_decision(r: &mut Record, d: &Decision, label: &str) {
     if let Some(s) = &d.subject
         && r.subject.is_none()
     {
-        r.subject = Some(audit::record::bounded(&crate::redact::redact(s)));
+        r.subject = Some(audit::record::bounded(&redact_command(s)));
     }
 }
 
@@ -581,8 +583,11 @@ pub fn evaluate(
         };
         return (label, d);
     }
-    let findings = controls::pre_tool_use(ev, policy, ctx);
-    let custom = custom::check(&custom::Subject::of_tool(ev, ctx), policy);
+    let shell = (ToolKind::of(ev.tool()) == ToolKind::Shell)
+        .then(|| controls::shellcmd::report(ev, policy, ctx))
+        .flatten();
+    let findings = controls::pre_tool_use(ev, policy, ctx, shell.as_ref());
+    let custom = custom::check(&custom::Subject::of_tool(ev, ctx, shell.as_ref()), policy);
     let d = decision::decide(findings, custom, policy, nobody);
     (d.verdict.as_str(), d)
 }
@@ -609,6 +614,21 @@ pub fn explain(
         decision::nobody_to_ask(policy.profile, ev.permission_mode.as_deref(), ctx.headless);
     let (_, d) = evaluate(ev, &policy, &ctx, nobody);
     Ok((policy, d))
+}
+
+/// The shell analysis of an event's command as `explain` shows it: each simple command as it
+/// would run, and the files it would touch.
+pub fn explain_shell(
+    ev: &Event,
+    opts: &HookOptions,
+    env: &Environment,
+) -> Result<Option<crate::shell::ShellReport>, crate::policy::PolicyError> {
+    if ToolKind::of(ev.tool()) != ToolKind::Shell {
+        return Ok(None);
+    }
+    let s = setup(ev, opts, env);
+    let policy = Policy::load(&s.locations, opts.profile)?;
+    Ok(controls::shellcmd::report(ev, &policy, &s.ctx))
 }
 
 /// Used by `policy check`.

@@ -19,11 +19,20 @@ pub struct Subject<'a> {
     pub command: Option<String>,
     /// The host a WebFetch would reach.
     pub host: Option<String>,
+    /// For shell tools: the files the command reads and writes (both path forms), so rules
+    /// written for the file tools (`Read(./secrets/**)`, `tool = "Edit"`) hold for `cat` and
+    /// `>` too.
+    pub reads: Vec<String>,
+    pub writes: Vec<String>,
 }
 
 impl<'a> Subject<'a> {
     /// The subject of a PreToolUse event.
-    pub fn of_tool(ev: &'a Event, ctx: &Context) -> Subject<'a> {
+    pub fn of_tool(
+        ev: &'a Event,
+        ctx: &Context,
+        shell: Option<&crate::shell::ShellReport>,
+    ) -> Subject<'a> {
         let tool = ev.tool();
         let kind = ToolKind::of(tool);
         let mut paths = Vec::new();
@@ -46,10 +55,11 @@ impl<'a> Subject<'a> {
             ToolKind::Shell => ev.input_str("command").map(str::to_string),
             _ => ev.tool_input.as_ref().map(|v| v.to_string()),
         };
-        let command = match kind {
-            ToolKind::Shell => ev.input_str("command").map(subcommands),
-            _ => None,
-        };
+        let command = shell.map(super::shellcmd::subcommand_lines);
+        let (reads, writes) = shell.map(super::shellcmd::access_paths).unwrap_or_default();
+        if kind == ToolKind::Shell {
+            paths.extend(reads.iter().chain(&writes).cloned());
+        }
         let host = match kind {
             ToolKind::WebFetch => ev.input_str("url").and_then(super::production::url_host),
             _ => None,
@@ -60,95 +70,37 @@ impl<'a> Subject<'a> {
             content,
             command,
             host,
+            reads,
+            writes,
         }
     }
-}
-
-/// The simple commands of a command line, one per line, for rules that match "each subcommand":
-/// split at `;`, `&&`, `||`, `|`, `&` and newlines outside quotes, with leading `VAR=value`
-/// assignments and common wrappers (`sudo`, `env`, `timeout N`, `nice`, `nohup`, `time`,
-/// `command`, `builtin`, `exec`, `xargs`, `stdbuf`) removed.
-pub fn subcommands(command: &str) -> String {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut chars = command.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => {
-                quote = None;
-                cur.push(c);
-            }
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                cur.push(c);
-            }
-            (None, '\\') => {
-                cur.push(c);
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-            }
-            (None, ';' | '\n' | '|' | '&' | '(' | ')' | '`') => {
-                if matches!(chars.peek(), Some('&' | '|')) {
-                    chars.next();
-                }
-                parts.push(std::mem::take(&mut cur));
-            }
-            (None, c) => cur.push(c),
-        }
-    }
-    parts.push(cur);
-    parts
-        .iter()
-        .map(|p| strip_prefixes(p.trim()))
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn strip_prefixes(cmd: &str) -> String {
-    let mut words: Vec<&str> = cmd.split_whitespace().collect();
-    loop {
-        match words.first() {
-            Some(w) if w.contains('=') && !w.starts_with('=') && !w.starts_with('-') => {
-                words.remove(0);
-            }
-            Some(
-                &("sudo" | "env" | "nice" | "nohup" | "time" | "command" | "builtin" | "exec"
-                | "xargs" | "stdbuf"),
-            ) => {
-                words.remove(0);
-                while words.first().is_some_and(|w| w.starts_with('-')) {
-                    words.remove(0);
-                }
-            }
-            Some(&"timeout") => {
-                words.remove(0);
-                while words.first().is_some_and(|w| w.starts_with('-')) {
-                    words.remove(0);
-                }
-                if !words.is_empty() {
-                    words.remove(0);
-                }
-            }
-            _ => break,
-        }
-    }
-    words.join(" ")
 }
 
 fn matches(rule: &Rule, s: &Subject, policy: &Policy) -> bool {
     if !rule.profiles.is_empty() && !rule.profiles.contains(&policy.profile) {
         return false;
     }
-    if !rule.tools.is_empty()
-        && !rule.tools.iter().any(|t| {
+    let named = rule.tools.is_empty()
+        || rule.tools.iter().any(|t| {
             t == s.tool || (t.contains('*') && crate::policy::pattern::wildcard(t, s.tool))
-        })
-    {
-        return false;
+        });
+    // A path rule for the file tools also holds for a shell command that reads or writes the
+    // same files: `Read(./secrets/**)` refuses `cat secrets/x`, `Edit(...)` refuses `> x`.
+    let mut shell_paths: Vec<&String> = Vec::new();
+    if !named {
+        if rule.path.is_none() || ToolKind::of(s.tool) != ToolKind::Shell {
+            return false;
+        }
+        let has = |set: &[&str]| rule.tools.iter().any(|t| set.contains(&t.as_str()));
+        if has(crate::policy::claude_rules::READ_TOOLS) {
+            shell_paths.extend(&s.reads);
+        }
+        if has(crate::policy::claude_rules::EDIT_TOOLS) {
+            shell_paths.extend(&s.writes);
+        }
+        if shell_paths.is_empty() {
+            return false;
+        }
     }
     if let Some(d) = &rule.domain
         && !s
@@ -158,10 +110,15 @@ fn matches(rule: &Rule, s: &Subject, policy: &Policy) -> bool {
     {
         return false;
     }
-    if let Some(set) = &rule.path
-        && !s.paths.iter().any(|p| !set.matches(p).is_empty())
-    {
-        return false;
+    if let Some(set) = &rule.path {
+        let hit = if named {
+            s.paths.iter().any(|p| !set.matches(p).is_empty())
+        } else {
+            shell_paths.iter().any(|p| !set.matches(p).is_empty())
+        };
+        if !hit {
+            return false;
+        }
     }
     if let Some(re) = &rule.content
         && !s.content.as_deref().is_some_and(|c| re.is_match(c))
@@ -199,26 +156,4 @@ pub fn check(s: &Subject, policy: &Policy) -> Vec<Judged> {
             source: r.source.to_string(),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::subcommands;
-
-    #[test]
-    fn subcommands_split_and_unwrap() {
-        assert_eq!(
-            subcommands("git status && rm -rf x"),
-            "git status\nrm -rf x"
-        );
-        assert_eq!(
-            subcommands("FOO=1 timeout 5 terraform apply | tee log"),
-            "terraform apply\ntee log"
-        );
-        assert_eq!(
-            subcommands("echo 'a && b'; sudo -E make install"),
-            "echo 'a && b'\nmake install"
-        );
-        assert_eq!(subcommands("(cd x; npm test)"), "cd x\nnpm test");
-    }
 }

@@ -14,6 +14,7 @@ pub mod mcp;
 pub mod production;
 pub mod prohibited;
 pub mod selfprotect;
+pub mod shellcmd;
 pub mod tool_output;
 pub mod web;
 
@@ -111,12 +112,21 @@ pub enum Access {
 }
 
 /// Everything the built-in controls find about a PreToolUse event.
-pub fn pre_tool_use(ev: &Event, policy: &Policy, ctx: &Context) -> Vec<Finding> {
+pub fn pre_tool_use(
+    ev: &Event,
+    policy: &Policy,
+    ctx: &Context,
+    shell: Option<&crate::shell::ShellReport>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     classification::check(policy, &mut out);
     let tool = ev.tool();
     let kind = ToolKind::of(tool);
     classification::sensitive(ev, kind, policy, &mut out);
+    // C11, C12, C13: secrets, markings and personal data in what the call carries. First, so
+    // that where verdicts tie the reason names the secret's kind rather than, say, the shell
+    // finding that quotes the same value.
+    content::pre_tool_use(ev, policy, ctx, &mut out);
     match kind {
         ToolKind::Read | ToolKind::Lsp => {
             for raw in path_fields(ev) {
@@ -151,7 +161,12 @@ pub fn pre_tool_use(ev: &Event, policy: &Policy, ctx: &Context) -> Vec<Finding> 
         ToolKind::WebFetch => web::fetch(ev, policy, &mut out),
         ToolKind::WebSearch => web::search(ev, policy, &mut out),
         ToolKind::Mcp => mcp::check(ev, policy, &mut out),
-        ToolKind::Shell | ToolKind::Agent => {}
+        ToolKind::Shell => {
+            if let Some(report) = shell {
+                shellcmd::check(report, tool, policy, ctx, &mut out);
+            }
+        }
+        ToolKind::Agent => {}
         ToolKind::Other => {
             // A tool this version does not know may still name a file: keep the guidance's
             // exclusions on it whatever it is.
@@ -160,8 +175,7 @@ pub fn pre_tool_use(ev: &Event, policy: &Policy, ctx: &Context) -> Vec<Finding> 
             }
         }
     }
-    // C11, C12, C13: secrets, markings and personal data in what the call carries.
-    content::pre_tool_use(ev, policy, ctx, &mut out);
+
     if matches!(kind, ToolKind::Shell | ToolKind::Agent) && ev.input_bool("run_in_background") {
         out.push(Finding::new(
             "background.task",
