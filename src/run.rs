@@ -587,7 +587,10 @@ pub fn evaluate(
         .then(|| controls::shellcmd::report(ev, policy, ctx))
         .flatten();
     let findings = controls::pre_tool_use(ev, policy, ctx, shell.as_ref());
-    let custom = custom::check(&custom::Subject::of_tool(ev, ctx, shell.as_ref()), policy);
+    let custom = custom::check(
+        &custom::Subject::of_tool(ev, ctx, shell.as_ref(), policy),
+        policy,
+    );
     let d = decision::decide(findings, custom, policy, nobody);
     (d.verdict.as_str(), d)
 }

@@ -32,6 +32,7 @@ impl<'a> Subject<'a> {
         ev: &'a Event,
         ctx: &Context,
         shell: Option<&crate::shell::ShellReport>,
+        policy: &Policy,
     ) -> Subject<'a> {
         let tool = ev.tool();
         let kind = ToolKind::of(tool);
@@ -50,10 +51,16 @@ impl<'a> Subject<'a> {
                 paths.push(glob_text(f));
             }
         }
-        let content = match kind {
-            ToolKind::Write => Some(super::written_text(ev)),
-            ToolKind::Shell => ev.input_str("command").map(str::to_string),
-            _ => ev.tool_input.as_ref().map(|v| v.to_string()),
+        // Only a rule with a `content` pattern reads it: without one, a 1 MB Write is not
+        // copied (nor an MCP input serialised) for nothing.
+        let content = if policy.rules.iter().any(|r| r.content.is_some()) {
+            match kind {
+                ToolKind::Write => Some(super::written_text(ev)),
+                ToolKind::Shell => ev.input_str("command").map(str::to_string),
+                _ => ev.tool_input.as_ref().map(|v| v.to_string()),
+            }
+        } else {
+            None
         };
         let command = shell.map(super::shellcmd::subcommand_lines);
         let (reads, writes) = shell.map(super::shellcmd::access_paths).unwrap_or_default();

@@ -141,7 +141,10 @@ pub fn pre_tool_use(
                 selfprotect::check(&p, tool, policy, ctx, &mut out);
                 files::check_placement(&p, Access::Write, tool, policy, ctx, &mut out);
                 prohibited::check(&p, tool, &mut out);
-                claude_md::check(&p, &written_text(ev), policy, &mut out);
+                // Only a memory file's text is read here: no copy of the content otherwise.
+                if claude_md::is_memory_file(&p) {
+                    claude_md::check(&p, &written_text(ev), policy, &mut out);
+                }
             }
         }
         ToolKind::Grep | ToolKind::Glob => {

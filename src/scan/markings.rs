@@ -20,7 +20,6 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::checks::line_bounds;
@@ -38,9 +37,23 @@ const LEVEL_WORDS: &[&str] = &[
 
 const MAX_LINE: usize = 512;
 
-static LEVELS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new(LEVEL_WORDS).expect("level words build an automaton (tested)")
+/// One `memmem` finder per level word: five vectorised passes over the text cost less than
+/// one Aho-Corasick pass (about 2.3 against 5.3 million instructions on 1 MB of source),
+/// because the words are capitalised and their rare byte pairs seldom occur (ADR 0008).
+static LEVELS: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
+    LEVEL_WORDS
+        .iter()
+        .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+        .collect()
 });
+
+/// Start offsets of every level word in `bytes`, ascending. Only the lines they fall on
+/// matter, and no level word spans a line, so this finds the same lines as a leftmost search.
+fn level_positions(bytes: &[u8]) -> Vec<usize> {
+    let mut at: Vec<usize> = LEVELS.iter().flat_map(|f| f.find_iter(bytes)).collect();
+    at.sort_unstable();
+    at
+}
 
 /// The marking grammar. `level` names the level; everything after it must be descriptors,
 /// handling instructions or caveats, joined by spaces or the separators banners use.
@@ -122,11 +135,11 @@ fn is_trailer(c: char) -> bool {
 pub(crate) fn scan(text: &str, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
     let mut last_line_end: Option<usize> = None;
-    for m in LEVELS.find_iter(bytes) {
-        if last_line_end.is_some_and(|e| m.start() <= e) {
+    for start in level_positions(bytes) {
+        if last_line_end.is_some_and(|e| start <= e) {
             continue;
         }
-        let (ls, le) = line_bounds(bytes, m.start());
+        let (ls, le) = line_bounds(bytes, start);
         last_line_end = Some(le);
         if le - ls > MAX_LINE {
             continue;
