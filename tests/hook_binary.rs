@@ -487,7 +487,7 @@ fn secrets_never_reach_the_audit_log_and_leave_a_red_flag() {
     assert_eq!(r.stdout.lines().count(), 1, "one JSON object: {}", r.stdout);
     let out = r.json();
     let updated = &out["hookSpecificOutput"]["updatedToolOutput"];
-    assert_eq!(updated["stdout"], "[REDACTED:secrets.github-token]\n");
+    assert_eq!(updated["stdout"], "[hookguard: GitHub token redacted]\n");
     assert_eq!(updated["interrupted"], false);
     assert_eq!(updated["noOutputExpected"], false);
     let log = std::fs::read_to_string(s.audit()).unwrap();

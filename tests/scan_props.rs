@@ -45,7 +45,8 @@ const FRAGMENTS: &[&str] = &[
     "é",
     "€",
     "\u{1F600}",
-    "[REDACTED:",
+    "[hookguard: ",
+    " redacted]",
     "]",
 ];
 

@@ -136,7 +136,7 @@ fn redact_then_rescan_is_clean() {
     let red = redact(&text, &hits);
     assert_eq!(
         red,
-        "GH=[REDACTED:secrets.github-token]\nurl=postgres://a:[REDACTED:secrets.url-password]@db/x\n"
+        "GH=[hookguard: GitHub token redacted]\nurl=postgres://a:[hookguard: password embedded in a URL redacted]@db/x\n"
     );
     assert!(s.scan(&red, Scan::ALL).is_empty());
 }

@@ -21,7 +21,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// What replaces a Grep line that comes from an excluded file, after its `path:line:` prefix.
-pub const EXCLUDED_LINE: &str = "[REDACTED:files.excluded]";
+pub const EXCLUDED_LINE: &str = "[hookguard: excluded file content redacted]";
 
 /// Deepest nesting of a tool response that is walked.
 const MAX_DEPTH: usize = 128;
@@ -55,7 +55,7 @@ impl Redaction {
             .map(|w| format!("{} × {} ({})", w.count, w.what, w.rule))
             .collect();
         format!(
-            "hookguard redacted this {tool} output before you received it: {}. Each was replaced by a `[REDACTED:<rule>]` marker; the rest of the output is intact. Credentials, personal data, classified material above this project's classification and the content of excluded files must never be put in front of the model (C2, C11, C12, PR-01, PR-05). Do not try to recover or reconstruct the values: where a credential is needed, read it at run time from an environment variable or the secret manager.",
+            "hookguard redacted this {tool} output before you received it: {}. Each was replaced by a `[hookguard: <kind> redacted]` marker; the rest of the output is intact. Credentials, personal data, classified material above this project's classification and the content of excluded files must never be put in front of the model (C2, C11, C12, PR-01, PR-05). Do not try to recover or reconstruct the values: where a credential is needed, read it at run time from an environment variable or the secret manager.",
             list.join(", ")
         )
     }

@@ -245,10 +245,37 @@ fn finish(text: &str, mut found: Vec<Found>) -> Vec<Hit> {
         .collect()
 }
 
-/// Replaces each hit's span with `[REDACTED:<rule>]`. Overlapping spans are merged and take
-/// the rule of the hit that starts first (a secret before personal data before a marking when
-/// they start together). Spans outside the text or off character boundaries are widened or
-/// clamped, so any `hits` are safe to pass.
+/// Opens every redaction marker: `[hookguard: AWS secret access key redacted]`.
+pub const MARKER_OPEN: &str = "[hookguard: ";
+/// Closes every redaction marker.
+pub const MARKER_CLOSE: &str = " redacted]";
+
+/// The marker that replaces a withheld value: `[hookguard: <what> redacted]`, where `what` is a
+/// hit's description (the kind, never the value). Brackets and control characters in `what`
+/// (a user's gitleaks rule can describe itself freely) become spaces, so the marker stays one
+/// greppable line; an empty `what` becomes `value`.
+pub fn marker(what: &str) -> String {
+    let what: String = what
+        .chars()
+        .take(80)
+        .map(|c| {
+            if c.is_control() || c == '[' || c == ']' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let what = what.trim();
+    let what = if what.is_empty() { "value" } else { what };
+    format!("{MARKER_OPEN}{what}{MARKER_CLOSE}")
+}
+
+/// Replaces each hit's span with its [`marker`], named by the hit's description (a marking's
+/// only as `classification marking`: its description repeats the marked level). Overlapping
+/// spans are merged and take the description of the hit that starts first (a secret before
+/// personal data before a marking when they start together). Spans outside the text or off
+/// character boundaries are widened or clamped, so any `hits` are safe to pass.
 pub fn redact(text: &str, hits: &[Hit]) -> String {
     let mut spans: Vec<(usize, usize, u8, &str)> = hits
         .iter()
@@ -259,7 +286,12 @@ pub fn redact(text: &str, hits: &[Hit]) -> String {
                 Category::PersonalData => 1,
                 Category::Marking(_) => 2,
             };
-            (s, e, rank, h.rule.as_ref())
+            // A marking's description names its level, which is the marked text itself.
+            let what = match h.kind {
+                Category::Marking(_) => "classification marking",
+                _ => h.description.as_str(),
+            };
+            (s, e, rank, what)
         })
         .filter(|(s, e, _, _)| e > s)
         .collect();
@@ -268,7 +300,7 @@ pub fn redact(text: &str, hits: &[Hit]) -> String {
     let mut at = 0;
     let mut i = 0;
     while i < spans.len() {
-        let (start, mut end, _, rule) = spans[i];
+        let (start, mut end, _, what) = spans[i];
         i += 1;
         while i < spans.len() && spans[i].0 < end {
             end = end.max(spans[i].1);
@@ -276,9 +308,7 @@ pub fn redact(text: &str, hits: &[Hit]) -> String {
         }
         let start = start.max(at);
         out.push_str(&text[at..start]);
-        out.push_str("[REDACTED:");
-        out.push_str(rule);
-        out.push(']');
+        out.push_str(&marker(what));
         at = end.max(at);
     }
     out.push_str(&text[at..]);
@@ -328,7 +358,7 @@ mod tests {
             start,
             end,
             line: 1,
-            description: String::new(),
+            description: format!("kind {}", rule.rsplit('.').next().unwrap_or(rule)),
         }
     }
 
@@ -341,12 +371,12 @@ mod tests {
             (
                 "key=XYZ;",
                 vec![hit("secrets.a", s, 4, 7)],
-                "key=[REDACTED:secrets.a];",
+                "key=[hookguard: kind a redacted];",
             ),
             (
                 "aaXXXXbb",
                 vec![hit("secrets.a", s, 2, 5), hit("secrets.b", s, 4, 6)],
-                "aa[REDACTED:secrets.a]bb",
+                "aa[hookguard: kind a redacted]bb",
             ),
             (
                 "aaXXXXbb",
@@ -354,20 +384,26 @@ mod tests {
                     hit("content.personal-data.x", p, 2, 6),
                     hit("secrets.b", s, 2, 4),
                 ],
-                "aa[REDACTED:secrets.b]bb",
+                "aa[hookguard: kind b redacted]bb",
             ),
             (
                 "é€",
                 vec![hit("secrets.a", s, 1, 3)],
-                "[REDACTED:secrets.a]",
+                "[hookguard: kind a redacted]",
             ),
             (
                 "ab",
                 vec![hit("secrets.a", s, 1, 99)],
-                "a[REDACTED:secrets.a]",
+                "a[hookguard: kind a redacted]",
             ),
             ("ab", vec![hit("secrets.a", s, 5, 9)], "ab"),
         ];
+        assert_eq!(
+            marker("AWS secret access key"),
+            "[hookguard: AWS secret access key redacted]"
+        );
+        assert_eq!(marker(" x]\n[y "), "[hookguard: x   y redacted]");
+        assert_eq!(marker(""), "[hookguard: value redacted]");
         for (text, hits, want) in cases {
             assert_eq!(redact(text, hits), *want, "text {text:?}");
         }

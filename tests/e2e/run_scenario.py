@@ -189,7 +189,7 @@ def dedupe_leaks(recs):
     """Each request repeats the conversation, so keep the first hit per place."""
     out, seen = [], set()
     for r in recs:
-        key = (r.get("string"), r.get("where"))
+        key = (r.get("string"), r.get("where"), r.get("kind"))
         if key not in seen:
             seen.add(key)
             out.append(r)
@@ -342,6 +342,9 @@ def check_expect(exp, summary, hook_records=True):
     hook_stdin_contains          {"Event[:Tool]": str or list}: some hook call of that
                                  event has all the substrings in its stdin JSON
     never_sent_to_model          str or list: no request to the fake API contains it
+    sent_only_in_side_requests   str or list: requests to the fake API did contain it, but
+                                 only side requests (no tools offered, e.g. WebFetch's
+                                 summary), never the main conversation
     The hook_* keys need hook records (the built-in logger, or --hook-cmd with
     the default tee); with --no-tee they are skipped, not failed."""
     f = []
@@ -397,6 +400,13 @@ def check_expect(exp, summary, hook_records=True):
     for sub in as_list(exp.get("never_sent_to_model", [])):
         if sub in leaked:
             f.append("%r was sent to the model API" % sub)
+    for sub in as_list(exp.get("sent_only_in_side_requests", [])):
+        kinds = {x.get("kind") for x in summary.get("leaks", []) if x.get("string") == sub}
+        if not kinds:
+            f.append("%r was never sent to the model API (expected in a side request)" % sub)
+        elif kinds != {"side"}:
+            f.append("%r was sent in a %s request, not only side requests"
+                     % (sub, "/".join(sorted(k or "?" for k in kinds))))
     return f
 
 
@@ -567,7 +577,9 @@ def main():
         if not cert:
             notes.append("no TLS listener (openssl failed or missing): WebFetch will not work")
         srv_sc = subst(sc, m)
-        srv_sc["watch_strings"] = as_list((sc.get("expect") or {}).get("never_sent_to_model", []))
+        exp_ = sc.get("expect") or {}
+        srv_sc["watch_strings"] = (as_list(exp_.get("never_sent_to_model", []))
+                                   + as_list(exp_.get("sent_only_in_side_requests", [])))
         srv_scn = os.path.join(logs, "server_scenario.json")
         write_json(srv_scn, srv_sc)
         port_file = os.path.join(logs, "port")
