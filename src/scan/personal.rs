@@ -70,22 +70,53 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Found>) {
 }
 
 /// Lines holding at least six ASCII digits, adjacent lines merged.
+///
+/// Walks the text in 64-byte blocks: a block without a digit (most of any source file) is
+/// skipped with one vectorised test and a newline search, and only blocks holding a digit are
+/// walked byte by byte. Same windows as a line-by-line count (tested against it), at about a
+/// third of the instructions on 1 MB of source (ADR 0008).
 fn digit_windows(bytes: &[u8]) -> Vec<(usize, usize)> {
+    const BLOCK: usize = 64;
     let mut windows: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    while start <= bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let digits = bytes[start..end]
+    let mut emit = |start: usize, end: usize| match windows.last_mut() {
+        Some(last) if last.1 + 1 == start => last.1 = end,
+        _ => windows.push((start, end)),
+    };
+    // The current line starts at `start` and holds `digits` digits before `pos`.
+    let (mut start, mut digits, mut pos) = (0, 0usize, 0);
+    while pos < bytes.len() {
+        let end = (pos + BLOCK).min(bytes.len());
+        let block = &bytes[pos..end];
+        let any_digit = block
             .iter()
-            .filter(|b| b.is_ascii_digit())
-            .count();
-        if digits >= 6 {
-            match windows.last_mut() {
-                Some(last) if last.1 + 1 == start => last.1 = end,
-                _ => windows.push((start, end)),
+            .fold(0u8, |a, &b| a | u8::from(b.wrapping_sub(b'0') < 10));
+        if any_digit == 0 {
+            if let Some(last) = memchr::memrchr(b'\n', block) {
+                if digits >= 6 {
+                    let first = memchr::memchr(b'\n', block).unwrap_or(last);
+                    emit(start, pos + first);
+                }
+                // Lines that start and end inside the block hold no digit.
+                start = pos + last + 1;
+                digits = 0;
+            }
+        } else {
+            for (i, &b) in block.iter().enumerate() {
+                if b == b'\n' {
+                    if digits >= 6 {
+                        emit(start, pos + i);
+                    }
+                    start = pos + i + 1;
+                    digits = 0;
+                } else if b.is_ascii_digit() {
+                    digits += 1;
+                }
             }
         }
-        start = end + 1;
+        pos = end;
+    }
+    if digits >= 6 {
+        emit(start, bytes.len());
     }
     windows
 }
@@ -394,6 +425,62 @@ fn standalone(bytes: &[u8], s: usize, e: usize, space_glues: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line-by-line count `digit_windows` replaced.
+    fn digit_windows_by_line(bytes: &[u8]) -> Vec<(usize, usize)> {
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0;
+        while start <= bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let digits = bytes[start..end]
+                .iter()
+                .filter(|b| b.is_ascii_digit())
+                .count();
+            if digits >= 6 {
+                match windows.last_mut() {
+                    Some(last) if last.1 + 1 == start => last.1 = end,
+                    _ => windows.push((start, end)),
+                }
+            }
+            start = end + 1;
+        }
+        windows
+    }
+
+    #[test]
+    fn digit_windows_match_the_line_by_line_count() {
+        // Deterministic pseudo-random texts over digits, newlines and letters, with lines
+        // shorter and longer than a block.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for case in 0..3000 {
+            let len = case % 400;
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let newline_rate = 1 + case % 97;
+                    match x % 200 {
+                        r if r < newline_rate as u64 % 40 => b'\n',
+                        r if r < 60 => b'0' + (r % 10) as u8,
+                        r => b'a' + (r % 26) as u8,
+                    }
+                })
+                .collect();
+            assert_eq!(
+                digit_windows(&text),
+                digit_windows_by_line(&text),
+                "case {case}: {:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+        for text in ["", "\n", "123456", "123456\n", "\n123456\n12345\n1234567"] {
+            assert_eq!(
+                digit_windows(text.as_bytes()),
+                digit_windows_by_line(text.as_bytes())
+            );
+        }
+    }
 
     fn rules(text: &str) -> Vec<String> {
         let mut out = Vec::new();
