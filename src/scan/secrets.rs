@@ -868,7 +868,11 @@ fn service_account(text: &[u8], positions: &mut [usize], out: &mut Vec<(usize, u
             j += if text[j] == b'\\' { 2 } else { 1 };
         }
         let ve = j.min(hi);
-        let value = &text[vs..ve];
+        // What earlier redaction left in place is not key material: count without it, so a
+        // redacted key is not found again (a marker inserted into a real key leaves the key's
+        // own material, which still counts).
+        let unmarked = without_markers(&text[vs..ve]);
+        let value = unmarked.as_slice();
         // A JSON string holding a PEM key: no raw newline, the PEM header, and key material.
         let b64 = value
             .iter()
@@ -884,6 +888,26 @@ fn service_account(text: &[u8], positions: &mut [usize], out: &mut Vec<(usize, u
             done_until = ve;
         }
     }
+}
+
+/// `b` with every `[hookguard: … redacted]` marker removed.
+fn without_markers(b: &[u8]) -> Vec<u8> {
+    let open = super::MARKER_OPEN.as_bytes();
+    let close = super::MARKER_CLOSE.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut rest = b;
+    while let Some(i) = memchr::memmem::find(rest, open) {
+        out.extend_from_slice(&rest[..i]);
+        match memchr::memmem::find(&rest[i..], close) {
+            Some(j) => rest = &rest[i + j + close.len()..],
+            None => {
+                rest = &rest[i..];
+                break;
+            }
+        }
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 fn trim_end<'a>(mut b: &'a [u8], set: &[u8]) -> &'a [u8] {
@@ -954,5 +978,28 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(secret_name_ok(name), want, "{name}");
         }
+    }
+}
+
+#[cfg(test)]
+mod marker_tests {
+    use super::without_markers;
+
+    #[test]
+    fn markers_are_not_material_but_what_surrounds_them_is() {
+        assert_eq!(
+            without_markers(b"a[hookguard: AWS secret access key redacted]b"),
+            b"ab".to_vec()
+        );
+        assert_eq!(
+            without_markers(b"x[hookguard: open"),
+            b"x[hookguard: open".to_vec()
+        );
+        let key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+        let with = format!("{key}[hookguard: x redacted]{key}");
+        assert_eq!(
+            without_markers(with.as_bytes()),
+            format!("{key}{key}").into_bytes()
+        );
     }
 }
