@@ -258,20 +258,7 @@ pub fn run(o: &DoctorOptions) -> Vec<Check> {
 
 /// Managed (and its drop-ins), user, project, local: each that exists, parsed.
 fn read_layers(roots: &Roots, out: &mut Vec<Check>) -> Vec<Layer> {
-    let mut files: Vec<(&'static str, PathBuf)> = vec![("managed", roots.managed_settings())];
-    if let Ok(rd) = std::fs::read_dir(roots.managed_dir.join("managed-settings.d")) {
-        let mut extra: Vec<PathBuf> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        extra.sort();
-        files.extend(extra.into_iter().map(|p| ("managed drop-in", p)));
-    }
-    if let Some(u) = roots.user_settings() {
-        files.push(("user", u));
-    }
-    files.push(("project", roots.project_settings()));
-    files.push(("local", roots.local_settings()));
+    let files = roots.settings_layers();
     let mut layers = Vec::new();
     for (label, path) in files {
         match install::read_settings(&path) {

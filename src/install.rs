@@ -103,6 +103,26 @@ impl Roots {
         self.managed_dir.join("managed-settings.json")
     }
 
+    /// Every settings file Claude Code reads hooks from, most authoritative first, labelled:
+    /// managed, its `managed-settings.d/*.json` drop-ins (in name order), user, project, local.
+    pub fn settings_layers(&self) -> Vec<(&'static str, PathBuf)> {
+        let mut files: Vec<(&'static str, PathBuf)> = vec![("managed", self.managed_settings())];
+        if let Ok(rd) = std::fs::read_dir(self.managed_dir.join("managed-settings.d")) {
+            let mut extra: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            extra.sort();
+            files.extend(extra.into_iter().map(|p| ("managed drop-in", p)));
+        }
+        if let Some(u) = self.user_settings() {
+            files.push(("user", u));
+        }
+        files.push(("project", self.project_settings()));
+        files.push(("local", self.local_settings()));
+        files
+    }
+
     /// The file `scope` edits.
     pub fn settings_file(&self, scope: Scope) -> Result<PathBuf, InstallError> {
         match scope {

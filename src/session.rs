@@ -128,21 +128,17 @@ pub fn settings_files(
     home: Option<&Path>,
     claude_config_dir: Option<&Path>,
 ) -> Vec<PathBuf> {
-    let mut v = vec![PathBuf::from("/etc/claude-code/managed-settings.json")];
-    if let Ok(rd) = std::fs::read_dir("/etc/claude-code/managed-settings.d") {
-        let mut extra: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        extra.sort();
-        v.extend(extra);
-    }
-    let user_dir = claude_config_dir
-        .map(Path::to_path_buf)
-        .or_else(|| home.map(|h| h.join(".claude")));
-    if let Some(u) = user_dir {
-        v.push(u.join("settings.json"));
-    }
-    v.push(project_root.join(".claude/settings.json"));
-    v.push(project_root.join(".claude/settings.local.json"));
-    v
+    let roots = crate::install::Roots {
+        home: home.map(Path::to_path_buf),
+        claude_config_dir: claude_config_dir.map(Path::to_path_buf),
+        project: project_root.to_path_buf(),
+        managed_dir: PathBuf::from("/etc/claude-code"),
+    };
+    roots
+        .settings_layers()
+        .into_iter()
+        .map(|(_, path)| path)
+        .collect()
 }
 
 /// Whether a settings document registers hookguard for PreToolUse.

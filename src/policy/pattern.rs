@@ -238,24 +238,7 @@ fn wildcard_exact(pattern: &str, text: &str) -> bool {
 /// Matches a name against a pattern where `*` stands for any run of characters (including
 /// none) and everything else is literal, ignoring ASCII case.
 pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let p = pattern.to_ascii_lowercase();
-    let t = text.to_ascii_lowercase();
-    let parts: Vec<&str> = p.split('*').collect();
-    if parts.len() == 1 {
-        return p == t;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !t.starts_with(first) || t.len() < first.len() + last.len() || !t.ends_with(last) {
-        return false;
-    }
-    let mut rest = &t[first.len()..t.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
+    wildcard_exact(&pattern.to_ascii_lowercase(), &text.to_ascii_lowercase())
 }
 
 /// Whether `host` is `domain`, or a subdomain of it when the pattern is `*.domain`.
