@@ -514,14 +514,28 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Found>) {
             } => {
                 let regex = rule.regex(pattern);
                 for (ws, we) in line_windows(bytes, pos) {
-                    for caps in regex.captures_iter(&bytes[ws..we]) {
-                        let Some(m) = caps.get(*group).or_else(|| caps.get(0)) else {
-                            continue;
+                    let hay = &bytes[ws..we];
+                    let mut at = 0;
+                    // Not `captures_iter`: a rejected match must not hide a secret that starts
+                    // inside it (`Password=ghp_…+password=<key>`), so the search resumes at the
+                    // rejected value rather than after it. Values are bounded (256 bytes), so
+                    // the rescanning stays linear in the window.
+                    while at <= hay.len() {
+                        let Some(caps) = regex.captures_at(hay, at) else {
+                            break;
                         };
+                        let Some(whole) = caps.get(0) else {
+                            break;
+                        };
+                        let m = caps.get(*group).unwrap_or(whole);
                         let secret = (ws + m.start(), ws + m.end());
-                        if check(bytes, &caps, ws, secret) {
+                        let next = if check(bytes, &caps, ws, secret) {
                             spans.push(secret);
-                        }
+                            m.end()
+                        } else {
+                            m.start()
+                        };
+                        at = next.max(whole.start() + 1);
                     }
                 }
             }
