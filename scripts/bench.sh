@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Hook latency benchmark: median wall time and callgrind instruction count of one
-# `hookguard hook` process per event kind, against a floor binary that only reads stdin and
-# prints a fixed deny. See docs/performance.md.
+# Hook latency benchmark: one `hookguard hook` process per event kind against a floor binary
+# that only reads stdin and prints a fixed deny. Per event: median wall time of each (hyperfine
+# -N, no shell in between), their ratio, user+sys CPU time, and the callgrind instruction count
+# (repeatable on a noisy machine) with its ratio. Prints a markdown table. See
+# docs/performance.md; the in-process stages are `cargo bench --bench stages`.
 #
 #   scripts/bench.sh [RUNS]        (default 30 runs per event; needs python3, valgrind)
 #   NO_BUILD=1 scripts/bench.sh    reuse target/release/hookguard
 #   NO_CALLGRIND=1 scripts/bench.sh
+#   HYPERFINE=/path/to/hyperfine   use this one (it must support --input, hyperfine >= 1.17)
+#   NO_HYPERFINE=1                 time with Python's subprocess instead (includes fork/exec
+#                                  overhead of Python, so only ratios mean anything)
+#
+# If no hyperfine with --input is found, hyperfine 1.20.0 is installed once into target/tools
+# (`cargo install --locked`; 2.x needs a newer rustc than this crate's minimum).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-30}
@@ -26,6 +34,23 @@ RS
 rustc -O -o "$OUT/floor" "$OUT/floor.rs"
 [ -n "${NO_BUILD:-}" ] || cargo build --release --quiet
 BIN=target/release/hookguard
+
+# A hyperfine that can feed stdin to a command run without a shell (-N).
+has_input() { [ -x "$1" ] && "$1" --help 2>/dev/null | grep -q -- '--input'; }
+HF=
+if [ -z "${NO_HYPERFINE:-}" ]; then
+    for c in "${HYPERFINE:-}" target/tools/bin/hyperfine "$(command -v hyperfine || true)"; do
+        if [ -n "$c" ] && has_input "$c"; then HF=$c; break; fi
+    done
+    if [ -z "$HF" ]; then
+        echo "no hyperfine with --input; installing hyperfine 1.20.0 into target/tools" >&2
+        if cargo install hyperfine@1.20.0 --locked --quiet --root target/tools >&2; then
+            HF=target/tools/bin/hyperfine
+        else
+            echo "cargo install failed; timing with Python's subprocess instead" >&2
+        fi
+    fi
+fi
 
 python3 - "$OUT/events" <<'PY'
 import json, os, random, sys
@@ -63,36 +88,69 @@ for k, v in ev.items():
         json.dump(v, f)
 PY
 
-python3 - "$OUT" "$BIN" "$RUNS" <<'PY'
-import os, statistics, subprocess, sys, tempfile, time, re
+HF="$HF" python3 - "$OUT" "$BIN" "$RUNS" <<'PY'
+import json, os, re, shutil, statistics, subprocess, sys, tempfile, time
 out, bin_, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+hf = os.environ.get("HF") or None
 home = tempfile.mkdtemp()
 env = dict(os.environ, HOME=home, XDG_STATE_HOME=os.path.join(home, "state"))
+floor = [os.path.join(out, "floor")]
+hook = [bin_, "hook"]
 names = ["bash-benign", "bash-deny", "read", "write-4k", "write-1m", "edit", "grep",
          "command-100k", "prompt", "post-1m"]
-def wall(cmd, data):
-    t = []
-    for _ in range(runs):
-        s = time.perf_counter_ns()
-        subprocess.run(cmd, input=data, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        t.append((time.perf_counter_ns() - s) / 1e6)
-    return statistics.median(t)
-def instr(cmd, data):
+
+def timed_hyperfine(path):
+    """Median wall ms and mean user+sys ms of each command, from one hyperfine run."""
+    js = os.path.join(out, "hyperfine.json")
+    subprocess.run([hf, "-N", "--input", path, "--runs", str(runs), "--warmup", "3",
+                    "--style", "none", "--export-json", js,
+                    "-n", "floor", floor[0], "-n", "hookguard", " ".join(hook)],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+    res = {r["command"]: r for r in json.load(open(js))["results"]}
+    return [(res[n]["median"] * 1e3, (res[n]["user"] + res[n]["system"]) * 1e3)
+            for n in ("floor", "hookguard")]
+
+def timed_python(path):
+    data = open(path, "rb").read()
+    def one(cmd):
+        t, cpu = [], []
+        for _ in range(runs):
+            c0 = os.times()
+            s = time.perf_counter_ns()
+            subprocess.run(cmd, input=data, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=env)
+            t.append((time.perf_counter_ns() - s) / 1e6)
+            c1 = os.times()
+            cpu.append((c1.children_user - c0.children_user + c1.children_system
+                        - c0.children_system) * 1e3)
+        return statistics.median(t), statistics.mean(cpu)
+    return [one(floor), one(hook)]
+
+def instr(cmd, path):
     if os.environ.get("NO_CALLGRIND"):
         return 0
     f = os.path.join(out, "callgrind.out")
-    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f] + cmd,
-                       input=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    with open(path, "rb") as data:
+        r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f] + cmd,
+                           stdin=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     m = re.search(rb"Collected : (\d+)", r.stderr)
     return int(m.group(1)) if m else 0
-print(f"load average {os.getloadavg()[0]:.2f}, {runs} runs per event, {os.cpu_count()} CPUs")
-print(f"| event | input bytes | median wall ms | x floor | instructions | x floor |")
-print(f"|---|---:|---:|---:|---:|---:|")
-floor = {}
+
+how = f"hyperfine -N ({hf})" if hf else "python subprocess"
+print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs, {runs} runs per event, "
+      f"timed with {how}; CPU = user+sys, mean")
+print()
+print("| event | input bytes | wall ms (median) | floor wall ms | x floor | CPU ms | floor CPU ms "
+      "| instructions | floor instructions | x floor |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for n in names:
-    data = open(os.path.join(out, "events", n + ".json"), "rb").read()
-    fw, fi = wall([os.path.join(out, "floor")], data), instr([os.path.join(out, "floor")], data)
-    w, i = wall([bin_, "hook"], data), instr([bin_, "hook"], data)
+    path = os.path.join(out, "events", n + ".json")
+    size = os.path.getsize(path)
+    (fw, fc), (w, c) = timed_hyperfine(path) if hf else timed_python(path)
+    fi, i = instr(floor, path), instr(hook, path)
     ri = f"{i / fi:.1f}" if fi else "-"
-    print(f"| {n} | {len(data)} | {w:.2f} | {w / fw:.1f} | {i / 1e6:.2f} M | {ri} |", flush=True)
+    mi = lambda x: f"{x / 1e6:.2f} M" if x else "-"
+    print(f"| {n} | {size} | {w:.2f} | {fw:.2f} | {w / fw:.1f} | {c:.2f} | {fc:.2f} "
+          f"| {mi(i)} | {mi(fi)} | {ri} |", flush=True)
+shutil.rmtree(home, ignore_errors=True)
 PY
