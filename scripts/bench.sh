@@ -102,10 +102,12 @@ names = ["bash-benign", "bash-deny", "read", "write-4k", "write-1m", "edit", "gr
 def timed_hyperfine(path):
     """Median wall ms and mean user+sys ms of each command, from one hyperfine run."""
     js = os.path.join(out, "hyperfine.json")
-    subprocess.run([hf, "-N", "--input", path, "--runs", str(runs), "--warmup", "3",
-                    "--style", "none", "--export-json", js,
-                    "-n", "floor", floor[0], "-n", "hookguard", " ".join(hook)],
-                   check=True, env=env, stdout=subprocess.DEVNULL)
+    r = subprocess.run([hf, "-N", "--input", path, "--runs", str(runs), "--warmup", "3",
+                       "--style", "none", "--export-json", js,
+                       "-n", "floor", floor[0], "-n", "hookguard", " ".join(hook)],
+                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if r.returncode:  # its warnings about noise are dropped; its errors are not
+        sys.exit(r.stderr.decode(errors="replace"))
     res = {r["command"]: r for r in json.load(open(js))["results"]}
     return [(res[n]["median"] * 1e3, (res[n]["user"] + res[n]["system"]) * 1e3)
             for n in ("floor", "hookguard")]
