@@ -280,11 +280,7 @@ impl<'h> Merger<'h> {
     }
 
     fn source(l: &Layer, needle: &str) -> Source {
-        Source {
-            layer: l.kind,
-            file: l.name.clone(),
-            line: l.line_of(needle),
-        }
+        Source::quoted(l, needle)
     }
 
     fn apply(&mut self, l: &Layer) -> Result<(), PolicyError> {
@@ -535,7 +531,7 @@ impl<'h> Merger<'h> {
                     .and_then(|p| claude_rules::rule(text, verdict, p, source.clone()))
                     .map_err(|message| PolicyError::Invalid {
                         file: l.name.clone(),
-                        line: source.line,
+                        line: source.line(),
                         key: key.to_string(),
                         message,
                     })?;
@@ -559,11 +555,14 @@ impl<'h> Merger<'h> {
         }
         let source = Self::source(l, key);
         let current = self.policy.lookup(key);
-        let (cur_verdict, cur_by) = match &current {
-            super::Lookup::Verdict {
-                verdict, source, ..
-            } => (*verdict, source.to_string()),
-            super::Lookup::Disabled(s) => (Verdict::Defer, format!("`disable` in the {s}")),
+        let cur_verdict = match &current {
+            super::Lookup::Verdict { verdict, .. } => *verdict,
+            super::Lookup::Disabled(_) => Verdict::Defer,
+        };
+        // Formatting a source looks its line up: only the error below needs it.
+        let cur_by = || match &current {
+            super::Lookup::Verdict { source, .. } => source.to_string(),
+            super::Lookup::Disabled(s) => format!("`disable` in the {s}"),
         };
         let has_entry = self
             .policy
@@ -599,11 +598,11 @@ impl<'h> Merger<'h> {
         if has_entry && v < cur_verdict {
             return Err(PolicyError::loosen(
                 &l.name,
-                source.line,
+                source.line(),
                 key,
                 v.to_string(),
                 cur_verdict.to_string(),
-                &cur_by,
+                &cur_by(),
                 l.kind,
             ));
         }
@@ -716,11 +715,7 @@ impl<'h> Merger<'h> {
                 .unwrap_or_else(|| format!("refused by the policy rule `{id}` in {}", l.name)),
             control: r.control.clone().unwrap_or_else(|| "policy".into()),
             profiles: r.profiles.clone().unwrap_or_default(),
-            source: Source {
-                layer: l.kind,
-                file: l.name.clone(),
-                line: line_of(&l.text, &id),
-            },
+            source: Source::quoted(l, &id),
             id,
         })
     }
