@@ -25,7 +25,6 @@ use super::pattern::{PathPatterns, Pattern, anchor, check_glob};
 use super::{Policy, PolicyError, Rule, Source, VerdictEntry, builtin_profile_text, claude_rules};
 use crate::classification::{Classification, Profile};
 use crate::decision::Verdict;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -102,7 +101,7 @@ pub fn merge_at(
         builtin_profile_text(profile).into(),
     )?;
 
-    let mut hasher = Sha256::new();
+    let mut hasher = crate::digest::Sha256::new();
     let mut m = Merger::new(home);
     m.project = project;
     m.policy.profile = profile;
@@ -122,7 +121,7 @@ pub fn merge_at(
         m.apply(layer)?;
         m.policy.layers.push((layer.kind, layer.name.clone()));
     }
-    m.policy.sha256 = crate::digest::hex(&hasher.finalize());
+    m.policy.sha256 = hasher.finish_hex();
     if m.policy.ai_markers.is_empty() {
         m.policy.ai_markers = vec!["[AI-assisted]".into()];
     }
