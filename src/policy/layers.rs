@@ -106,8 +106,11 @@ impl Layer {
             column: e.column,
             message: e.message,
         })?;
-        let text: Arc<str> = text.into();
-        Ok(Layer {
+        Ok(Layer::new(kind, name, text.into(), file))
+    }
+
+    fn new(kind: LayerKind, name: String, text: Arc<str>, file: PolicyFile) -> Layer {
+        Layer {
             kind,
             name,
             lines: Arc::new(LineIndex {
@@ -116,7 +119,19 @@ impl Layer {
             }),
             text,
             file,
-        })
+        }
+    }
+
+    /// A built-in layer: `text` is its TOML (for line numbers and the digest), `json` the same
+    /// policy as `build.rs` converted it, which is what is parsed.
+    pub(crate) fn builtin(name: String, text: &str, json: &str) -> Result<Layer, PolicyError> {
+        let file: PolicyFile = serde_json::from_str(json).map_err(|e| PolicyError::Parse {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            message: format!("built-in policy (JSON form): {e}"),
+        })?;
+        Ok(Layer::new(LayerKind::Builtin, name, text.into(), file))
     }
 
     /// The 1-based line where `needle` first appears as a quoted string.

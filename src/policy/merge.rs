@@ -90,15 +90,15 @@ pub fn merge_at(
         ProfileChoice::Fixed(p) => choose_profile(layers, Some(p))?,
         ProfileChoice::Layers => choose_profile(layers, None)?,
     };
-    let base = Layer::parse(
-        LayerKind::Builtin,
+    let base = Layer::builtin(
         "policies/base.toml".into(),
-        super::BUILTIN_BASE.into(),
+        super::BUILTIN_BASE,
+        super::BUILTIN_BASE_JSON,
     )?;
-    let prof = Layer::parse(
-        LayerKind::Builtin,
+    let prof = Layer::builtin(
         format!("policies/{profile}.toml"),
-        builtin_profile_text(profile).into(),
+        builtin_profile_text(profile),
+        super::builtin_profile_json(profile),
     )?;
 
     let mut hasher = crate::digest::Sha256::new();
@@ -1031,6 +1031,23 @@ mod tests {
                 Some(actual.as_str()),
                 "update BUILTIN_DIGESTS for {name} to {actual}"
             );
+        }
+    }
+
+    #[test]
+    fn builtin_json_is_the_toml() {
+        // What the hook parses (build.rs's JSON) is what the TOML files say.
+        let mut pairs = vec![(super::super::BUILTIN_BASE, super::super::BUILTIN_BASE_JSON)];
+        for p in Profile::ALL {
+            pairs.push((
+                builtin_profile_text(p),
+                super::super::builtin_profile_json(p),
+            ));
+        }
+        for (toml, json) in pairs {
+            let from_toml = PolicyFile::parse(toml).unwrap();
+            let from_json: PolicyFile = serde_json::from_str(json).unwrap();
+            assert_eq!(format!("{from_toml:?}"), format!("{from_json:?}"));
         }
     }
 

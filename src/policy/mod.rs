@@ -26,6 +26,17 @@ pub const BUILTIN_PROTOTYPE: &str = include_str!("../../policies/prototype.toml"
 pub const BUILTIN_PRODUCTION: &str = include_str!("../../policies/production.toml");
 pub const BUILTIN_CI: &str = include_str!("../../policies/ci.toml");
 
+/// The same built-in files as JSON, made by `build.rs`: what the hook parses (ADR 0012).
+pub(crate) const BUILTIN_BASE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/base.json"));
+
+pub(crate) fn builtin_profile_json(p: Profile) -> &'static str {
+    match p {
+        Profile::Prototype => include_str!(concat!(env!("OUT_DIR"), "/prototype.json")),
+        Profile::Production => include_str!(concat!(env!("OUT_DIR"), "/production.json")),
+        Profile::Ci => include_str!(concat!(env!("OUT_DIR"), "/ci.json")),
+    }
+}
+
 pub fn builtin_profile_text(p: Profile) -> &'static str {
     match p {
         Profile::Prototype => BUILTIN_PROTOTYPE,
