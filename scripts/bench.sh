@@ -6,7 +6,8 @@
 # docs/performance.md; the in-process stages are `cargo bench --bench stages`.
 #
 #   scripts/bench.sh [RUNS]        (default 30 runs per event; needs python3, valgrind)
-#   NO_BUILD=1 scripts/bench.sh    reuse target/release/hookguard
+#   NO_BUILD=1 scripts/bench.sh    reuse the last release build (scripts/release-build.sh's)
+#   BIN=path scripts/bench.sh      measure that binary
 #   NO_CALLGRIND=1 scripts/bench.sh
 #   HYPERFINE=/path/to/hyperfine   use this one (it must support --input, hyperfine >= 1.17)
 #   NO_HYPERFINE=1                 time with Python's subprocess instead (includes fork/exec
@@ -32,8 +33,22 @@ fn main() {
 }
 RS
 rustc -O -o "$OUT/floor" "$OUT/floor.rs"
-[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet
-BIN=target/release/hookguard
+# The binary as deployed: scripts/release-build.sh (static on linux-gnu, ADR 0011); BIN=… to
+# measure another one; NO_BUILD=1 takes the last build (static if there is one).
+if [ -z "${BIN:-}" ]; then
+    host=$(rustc -vV | sed -n 's/^host: //p')
+    if [ -n "${NO_BUILD:-}" ]; then
+        BIN=target/$host/release/hookguard
+        [ -x "$BIN" ] || BIN=target/release/hookguard
+    elif [ -x scripts/release-build.sh ]; then
+        BIN=$(scripts/release-build.sh)
+    else
+        cargo build --release --quiet
+        BIN=target/release/hookguard
+    fi
+fi
+BIN=$(realpath "$BIN")
+echo "binary: $BIN" >&2
 
 # A hyperfine that can feed stdin to a command run without a shell (-N).
 has_input() { [ -x "$1" ] && "$1" --help 2>/dev/null | grep -q -- '--input'; }

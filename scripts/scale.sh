@@ -3,7 +3,7 @@
 #
 #   scripts/scale.sh               all four curves (about 10 minutes: callgrind is ~50x slower)
 #   scripts/scale.sh write rules   only these curves (write, command, rules, audit)
-#   NO_BUILD=1 scripts/scale.sh    reuse target/release/hookguard
+#   NO_BUILD=1 scripts/scale.sh    reuse the last release build; BIN=path: that binary
 #   RUNS=10                        wall-time runs per point (hyperfine -N, if one with
 #                                  --input is found; see scripts/bench.sh); RUNS=0: none
 #   SLOW=1                         also run callgrind on the 5,000-rule policy (about 15
@@ -29,8 +29,22 @@ OUT=target/bench/scale
 mkdir -p "$OUT"
 WORK=$(mktemp -d /var/tmp/hookguard-scale.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet
-BIN=$(pwd)/target/release/hookguard
+# The binary as deployed: scripts/release-build.sh (static on linux-gnu, ADR 0011); BIN=… to
+# measure another one; NO_BUILD=1 takes the last build (static if there is one).
+if [ -z "${BIN:-}" ]; then
+    host=$(rustc -vV | sed -n 's/^host: //p')
+    if [ -n "${NO_BUILD:-}" ]; then
+        BIN=target/$host/release/hookguard
+        [ -x "$BIN" ] || BIN=target/release/hookguard
+    elif [ -x scripts/release-build.sh ]; then
+        BIN=$(scripts/release-build.sh)
+    else
+        cargo build --release --quiet
+        BIN=target/release/hookguard
+    fi
+fi
+BIN=$(realpath "$BIN")
+echo "binary: $BIN" >&2
 
 has_input() { [ -x "$1" ] && "$1" --help 2>/dev/null | grep -q -- '--input'; }
 HF=
