@@ -125,7 +125,7 @@ impl PathPatterns {
         }
         let folded;
         let path = if self.case_insensitive {
-            folded = path.to_lowercase();
+            folded = fold_case(path);
             folded.as_str()
         } else {
             path
@@ -159,15 +159,19 @@ impl PathPatterns {
 /// whole segment; `None` for anything globset must handle. Lower-cased when matching ignores
 /// case. The path must be absolute or start with `**`, as `anchor` makes every pattern.
 fn simple_segments(glob: &str, case_insensitive: bool) -> Option<Vec<String>> {
-    if glob.contains(['?', '[', ']', '{', '}', '\\'])
+    if glob
+        .bytes()
+        .any(|b| matches!(b, b'?' | b'[' | b']' | b'{' | b'}' | b'\\'))
         || !(glob.starts_with('/') || glob.starts_with("**"))
     {
         return None;
     }
+    let folded;
     let glob = if case_insensitive {
-        glob.to_lowercase()
+        folded = fold_case(glob);
+        folded.as_str()
     } else {
-        glob.to_string()
+        glob
     };
     let segs: Vec<String> = glob
         .split('/')
@@ -179,6 +183,16 @@ fn simple_segments(glob: &str, case_insensitive: bool) -> Option<Vec<String>> {
         return None;
     }
     Some(segs)
+}
+
+/// Lower case for case-insensitive matching: `to_lowercase`, with the common all-ASCII case
+/// done byte by byte (the same result, at a fraction of the cost).
+fn fold_case(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
+    }
 }
 
 /// Whether path components match glob segments, with globset's semantics: `*` never crosses a
