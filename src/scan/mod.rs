@@ -21,6 +21,7 @@ mod checks;
 mod classification;
 mod error;
 mod gitleaks;
+mod keywords;
 mod markings;
 mod personal;
 mod prefilter;
