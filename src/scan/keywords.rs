@@ -128,23 +128,49 @@ impl KeywordSet {
         // testing only the pairs at odd offsets against the union of first and second pairs
         // finds every start, with half the tests. The last pair read ends at the last byte.
         let last = text.len() - MIN_LEN;
-        for (k, w) in text[1..].chunks_exact(2).enumerate() {
-            let p = usize::from(u16::from_le_bytes([w[0], w[1]]) | 0x2020);
-            if !test(&self.bits[ANY], p) {
-                continue;
+        // Eight bytes, four pairs, at a time; then the pairs left over.
+        let body = &text[1..];
+        let octs = body.chunks_exact(8);
+        let tail = octs.remainder();
+        for (q, w) in octs.enumerate() {
+            let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])
+                | 0x2020_2020_2020_2020;
+            for h in 0..4 {
+                let p = ((v >> (16 * h)) & 0xffff) as usize;
+                if test(&self.bits[ANY], p) {
+                    self.try_pair(text, 8 * q + 2 * h + 1, p, last, &mut report);
+                }
             }
-            // `text[j - 1..j + 2]` can start a keyword only if its pairs are a first and a
-            // second pair of keywords; likewise `text[j..j + 3]`.
-            let j = 2 * k + 1;
-            if test(&self.bits[SECOND], p) && test(&self.bits[FIRST], pair(text[j - 1], w[0])) {
-                self.verify(text, j - 1, &mut report);
+        }
+        for (h, w) in tail.chunks_exact(2).enumerate() {
+            let j = text.len() - tail.len() + 2 * h;
+            let p = pair(w[0], w[1]);
+            if test(&self.bits[ANY], p) {
+                self.try_pair(text, j, p, last, &mut report);
             }
-            if j <= last
-                && test(&self.bits[FIRST], p)
-                && test(&self.bits[SECOND], pair(w[1], text[j + 2]))
-            {
-                self.verify(text, j, &mut report);
-            }
+        }
+    }
+
+    /// The pair `p` at odd `j` is a first or a second pair of some keyword: `text[j - 1..]`
+    /// can start a keyword only if its two pairs are a first and a second pair of keywords;
+    /// likewise `text[j..]`. Those that can go on to [`Self::verify`].
+    #[inline(always)]
+    fn try_pair(
+        &self,
+        text: &[u8],
+        j: usize,
+        p: usize,
+        last: usize,
+        report: &mut impl FnMut(usize, usize),
+    ) {
+        if test(&self.bits[SECOND], p) && test(&self.bits[FIRST], pair(text[j - 1], text[j])) {
+            self.verify(text, j - 1, report);
+        }
+        if j <= last
+            && test(&self.bits[FIRST], p)
+            && test(&self.bits[SECOND], pair(text[j + 1], text[j + 2]))
+        {
+            self.verify(text, j, report);
         }
     }
 
