@@ -23,8 +23,10 @@ const BUCKETS: usize = 256;
 
 /// A set of keywords, each at least [`MIN_LEN`] bytes, searched ASCII case-insensitively.
 pub(crate) struct KeywordSet {
-    /// The keywords, lowercased, in the caller's order (a keyword's index is its id).
-    keywords: Vec<Box<[u8]>>,
+    /// The keywords, lowercased, one after another: keyword `k` (its index in the caller's
+    /// list) is `bytes[spans[k].0..spans[k].1]`. One allocation, not one per keyword.
+    bytes: Vec<u8>,
+    spans: Vec<(usize, usize)>,
     /// Three sets of byte pairs, 64 Ki bits each, indexed by [`pair`]: the first two bytes of
     /// some keyword ([`FIRST`]), its second and third ([`SECOND`]), either ([`ANY`]).
     bits: Vec<[u64; 1024]>,
@@ -80,14 +82,19 @@ impl KeywordSet {
         }
         let mut bits = vec![[0u64; 1024]; 3];
         let mut counts = [0u8; BUCKETS + 1];
-        let mut lowered = Vec::with_capacity(keywords.len());
+        let total = keywords.iter().map(|k| k.as_ref().len()).sum();
+        let mut bytes = Vec::with_capacity(total);
+        let mut spans = Vec::with_capacity(keywords.len());
         let mut buckets = Vec::with_capacity(keywords.len());
         for kw in keywords {
             let kw = kw.as_ref();
             if kw.len() < MIN_LEN {
                 return Err(KeywordError::TooShort);
             }
-            let lower: Box<[u8]> = kw.to_ascii_lowercase().into();
+            let from = bytes.len();
+            bytes.extend(kw.iter().map(u8::to_ascii_lowercase));
+            spans.push((from, bytes.len()));
+            let lower = &bytes[from..];
             for (set, at) in [(FIRST, 0), (SECOND, 1)] {
                 let p = pair(lower[at], lower[at + 1]);
                 for s in [set, ANY] {
@@ -97,7 +104,6 @@ impl KeywordSet {
             let b = bucket(fold(lower[0]), fold(lower[1]), fold(lower[2]));
             counts[b + 1] += 1;
             buckets.push(b);
-            lowered.push(lower);
         }
         let mut start = [0u8; BUCKETS + 1];
         for b in 0..BUCKETS {
@@ -110,7 +116,8 @@ impl KeywordSet {
             next[b] += 1;
         }
         Ok(KeywordSet {
-            keywords: lowered,
+            bytes,
+            spans,
             bits,
             start,
             order,
@@ -181,7 +188,8 @@ impl KeywordSet {
         let range = usize::from(self.start[b])..usize::from(self.start[b + 1]);
         for &k in &self.order[range] {
             let k = usize::from(k);
-            let kw = &self.keywords[k];
+            let (from, to) = self.spans[k];
+            let kw = &self.bytes[from..to];
             if text.get(at..at + kw.len()).is_some_and(|t| {
                 t.iter()
                     .zip(kw.iter())
