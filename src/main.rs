@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use hookguard::cli::{Cli, Command, PolicyCommand};
+use hookguard::cli::{Cli, Command, HookCli, PolicyCommand};
 use hookguard::event::{EventKind, MAX_EVENT_BYTES};
 use hookguard::run::{self, Environment, Outcome};
 use std::io::{Read, Write};
@@ -14,7 +14,15 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         let _ = writeln!(std::io::stderr(), "hookguard: internal error: {info}");
     }));
-    let cli = match Cli::try_parse() {
+    // The hook is the hot path: it is parsed on its own, without building every subcommand.
+    let parsed = if std::env::args_os().nth(1).is_some_and(|a| a == "hook") {
+        HookCli::try_parse_hook(std::env::args_os().skip(1)).map(|args| Cli {
+            command: Command::Hook(args),
+        })
+    } else {
+        Cli::try_parse()
+    };
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             // For the hook, a bad command line is a broken registration: fail closed.

@@ -46,7 +46,7 @@ pub fn run(files: &[PathBuf], builtin: bool, cwd: Option<&Path>) -> Result<Repor
             layers.push(l);
         }
     }
-    let mut suites: Vec<(String, String, Vec<TestFile>)> = layers
+    let mut suites: Vec<(String, std::sync::Arc<str>, Vec<TestFile>)> = layers
         .iter()
         .map(|l| {
             (

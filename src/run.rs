@@ -16,6 +16,7 @@ use crate::decision::{self, Decision, Verdict};
 use crate::event::{Event, EventKind, MAX_EVENT_BYTES, ToolKind};
 use crate::output;
 use crate::policy::{Locations, Policy, layers::MANAGED_DIR};
+use crate::scan::Scanner;
 use std::path::{Path, PathBuf};
 
 /// The `hook` command's options.
@@ -246,16 +247,27 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
     };
     let kind = ev.kind();
     let mut s = setup(&ev, opts, env);
-    fill_from_event(&mut record, &ev, &s.ctx);
+    let policy = Policy::load(&s.locations, opts.profile);
+    // The record is redacted with the policy's scanner (its gitleaks rules included); without
+    // a policy, with the built-in rules.
+    let builtin;
+    let scanner = match &policy {
+        Ok(p) => &p.scanner,
+        Err(_) => {
+            builtin = Scanner::builtin();
+            &builtin
+        }
+    };
+    fill_from_event(&mut record, &ev, &s.ctx, scanner);
 
-    let policy = match Policy::load(&s.locations, opts.profile) {
+    let policy = match policy {
         Ok(p) => p,
         Err(e) => {
             let reason = format!(
                 "the hookguard policy could not be loaded, so every call is refused until it is fixed (fail closed): {e}"
             );
             let d = Decision::failure("policy.unloadable", reason.clone());
-            fill_decision(&mut record, &d, failure_label(kind));
+            fill_decision(&mut record, &d, failure_label(kind), &Scanner::builtin());
             // Without a policy the profile is unknown: audit failures are judged as production.
             record.input_sha256 = Some(digest.get());
             let _ = write_audit(
@@ -358,7 +370,7 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
         record.red_flags.extend(scanner_flags(d));
     }
     match &d {
-        Some(d) => fill_decision(&mut record, d, label),
+        Some(d) => fill_decision(&mut record, d, label, &policy.scanner),
         None => record.decision = label.to_string(),
     }
     record.input_sha256 = Some(digest.get());
@@ -436,6 +448,7 @@ fn fail_unparsed(
         &mut record,
         &Decision::failure(rule, reason.to_string()),
         "deny",
+        &Scanner::builtin(),
     );
     let _ = write_audit(
         audit_path(opts, None, env),
@@ -455,7 +468,7 @@ fn write_audit(
     audit::write(&path, settings, record)
 }
 
-fn fill_from_event(r: &mut Record, ev: &Event, ctx: &Context) {
+fn fill_from_event(r: &mut Record, ev: &Event, ctx: &Context, scanner: &Scanner) {
     r.event = ev.name().to_string();
     r.session_id = ev.session_id.clone();
     r.prompt_id = ev.prompt_id.clone();
@@ -466,13 +479,13 @@ fn fill_from_event(r: &mut Record, ev: &Event, ctx: &Context) {
     r.permission_mode = ev.permission_mode.clone();
     r.cwd = Some(ctx.cwd.display().to_string());
     r.project = Some(ctx.project_root.display().to_string());
-    r.subject = subject(ev, ctx).map(|s| audit::record::bounded(&s));
+    r.subject = subject(ev, ctx, scanner).map(|s| audit::record::bounded(&s));
 }
 
 /// What the record says the call was about: a path, a redacted command, a host.
-fn subject(ev: &Event, ctx: &Context) -> Option<String> {
+fn subject(ev: &Event, ctx: &Context, scanner: &Scanner) -> Option<String> {
     match ToolKind::of(ev.tool()) {
-        ToolKind::Shell => ev.input_str("command").map(redact_command),
+        ToolKind::Shell => ev.input_str("command").map(|c| redact_command(scanner, c)),
         ToolKind::WebFetch => ev
             .input_str("url")
             .and_then(crate::controls::production::url_host),
@@ -488,20 +501,21 @@ fn subject(ev: &Event, ctx: &Context) -> Option<String> {
     }
 }
 
-/// A command as the audit record keeps it: what the content scanners find (every vendor
-/// format, personal data) redacted first, then the conservative token floor of `redact`.
-fn redact_command(command: &str) -> String {
-    let hits = crate::scan::Scanner::builtin().scan(command, crate::scan::Scan::ALL);
+/// A command as the audit record keeps it: what the policy's content scanners find (every
+/// vendor format, the policy's gitleaks rules, personal data) redacted first, then the
+/// conservative token floor of `redact`.
+fn redact_command(scanner: &Scanner, command: &str) -> String {
+    let hits = scanner.scan(command, crate::scan::Scan::ALL);
     crate::redact::redact(&crate::scan::redact(command, &hits))
 }
 
-fn fill_decision(r: &mut Record, d: &Decision, label: &str) {
+fn fill_decision(r: &mut Record, d: &Decision, label: &str, scanner: &Scanner) {
     r.decision = label.to_string();
     r.rule = d.rule.clone();
     r.control = d.control.clone();
     // Reasons quote commands and values (a shell finding may name an assignment's value), so
     // they are redacted like the subject before they reach the log.
-    r.reason = (!d.reason.is_empty()).then(|| redact_command(&d.reason));
+    r.reason = (!d.reason.is_empty()).then(|| redact_command(scanner, &d.reason));
     r.findings = d
         .trail
         .iter()
@@ -511,7 +525,7 @@ fn fill_decision(r: &mut Record, d: &Decision, label: &str) {
     if let Some(s) = &d.subject
         && r.subject.is_none()
     {
-        r.subject = Some(audit::record::bounded(&redact_command(s)));
+        r.subject = Some(audit::record::bounded(&redact_command(scanner, s)));
     }
 }
 

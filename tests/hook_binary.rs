@@ -163,6 +163,35 @@ fn invalid_hook_arguments_fail_closed() {
     let s = Scratch::new("args");
     let r = run(&["hook", "--profile", "staging"], b"{}", &s.home(), &[]);
     assert_fail_closed(&r);
+    assert!(r.stderr.contains("staging"), "{}", r.stderr);
+    // `hook` has its own parser (the hot path); every way to get its arguments wrong, `--help`
+    // included, is a broken registration and must not print anything the client takes as
+    // "carry on".
+    for args in [
+        &["hook", "--bogus"][..],
+        &["hook", "extra"],
+        &["hook", "--help"],
+        &["hook", "--version"],
+        &["hook", "--policy"],
+    ] {
+        let r = run(args, b"{}", &s.home(), &[]);
+        assert_fail_closed(&r);
+        assert!(
+            r.stderr.contains("invalid arguments"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // The hook's flags still parse.
+    let ev = pre(
+        "Read",
+        serde_json::json!({"file_path": s.proj().join(".env")}),
+        &s.proj(),
+    );
+    let r = hook(&s, &["--profile", "ci"], &ev);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.decision(), "deny");
+    assert_eq!(records(&s).last().unwrap()["profile"], "ci");
 }
 
 #[test]
@@ -501,4 +530,42 @@ fn secrets_never_reach_the_audit_log_and_leave_a_red_flag() {
     );
     assert_eq!(recs[1]["decision"], "redact");
     assert_eq!(recs[1]["red_flags"][0], "redacted:secrets.github-token:1");
+}
+
+#[test]
+fn a_policy_s_gitleaks_secrets_never_reach_the_audit_log() {
+    // The audit record's subject and reason are redacted with the policy's own scanner: a
+    // secret only a `[secrets] gitleaks` rule knows must not be written there either.
+    let s = Scratch::new("gitleaks-audit");
+    let rules = s.root.join("gitleaks.toml");
+    std::fs::write(
+        &rules,
+        "[[rules]]\nid = \"dept-api-key\"\ndescription = \"Department API key\"\nregex = '''\\bdept_[a-z0-9]{24}\\b'''\nkeywords = [\"dept_\"]\n",
+    )
+    .unwrap();
+    let policy = s.root.join("org.toml");
+    std::fs::write(
+        &policy,
+        format!("[secrets]\ngitleaks = \"{}\"\n", rules.display()),
+    )
+    .unwrap();
+    let key = "dept_a1b2c3d4e5f6g7h8i9j0k1l2";
+    let cmd = format!("curl -H 'X-Key: {key}' https://api.example.gov.uk/v1");
+    let r = hook(
+        &s,
+        &["--policy", policy.to_str().unwrap()],
+        &pre("Bash", serde_json::json!({"command": cmd}), &s.proj()),
+    );
+    assert_eq!(r.decision(), "deny", "{}", r.stdout);
+    assert!(!r.stdout.contains(key), "{}", r.stdout);
+    let log = std::fs::read_to_string(s.audit()).unwrap();
+    assert!(!log.contains(key), "{log}");
+    let rec = &records(&s)[0];
+    assert!(
+        rec["subject"]
+            .as_str()
+            .unwrap()
+            .contains("[hookguard: Department API key redacted]"),
+        "{rec}"
+    );
 }

@@ -5,8 +5,6 @@
 //! user cannot read, they cannot. The key file is named in the managed policy and must be
 //! root-owned and unreadable by others, checked like the managed policy itself.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -99,10 +97,7 @@ impl ChainKey {
 
     /// HMAC-SHA256 of `data`, in lower-case hex.
     pub fn mac_hex(&self, data: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
-            .expect("HMAC accepts keys of any length");
-        mac.update(data);
-        crate::digest::hex(&mac.finalize().into_bytes())
+        crate::digest::hmac_sha256_hex(&self.key, data)
     }
 }
 

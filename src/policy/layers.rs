@@ -7,8 +7,10 @@
 
 use super::PolicyError;
 use super::file::PolicyFile;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// Where a layer comes from. Ordered by trust, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,35 +57,29 @@ pub struct Layer {
     pub kind: LayerKind,
     /// File name for messages (`policies/production.toml` for the built-in ones).
     pub name: String,
-    pub text: String,
+    pub text: Arc<str>,
     pub file: PolicyFile,
-    /// Quoted string → the first line it appears on, built on first use.
-    lines: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
+    /// Line numbers for provenance, shared with every [`super::Source`] that points here.
+    pub(crate) lines: Arc<LineIndex>,
 }
 
-impl Layer {
-    pub fn parse(kind: LayerKind, name: String, text: String) -> Result<Layer, PolicyError> {
-        let file = PolicyFile::parse(&text).map_err(|e| PolicyError::Parse {
-            file: name.clone(),
-            line: e.line,
-            column: e.column,
-            message: e.message,
-        })?;
-        Ok(Layer {
-            kind,
-            name,
-            text,
-            file,
-            lines: std::sync::OnceLock::new(),
-        })
-    }
+/// Finds the line a quoted string of a layer is on, for provenance. The index is built only
+/// when a line is asked for (an `explain`, an error, a reason that cites its source): a hook
+/// call that never prints one never pays for it (it was about 10% of a typical call).
+#[derive(Debug)]
+pub(crate) struct LineIndex {
+    text: Arc<str>,
+    /// Quoted string → the first line it appears on, built on first use.
+    index: OnceLock<HashMap<String, usize>>,
+}
 
-    /// The 1-based line where `needle` first appears as a quoted string (provenance for every
-    /// entry of the merged policy). One pass over the file builds the index, so a policy with
-    /// thousands of entries does not rescan its text for each.
-    pub fn line_of(&self, needle: &str) -> usize {
-        let index = self.lines.get_or_init(|| {
-            let mut m = std::collections::HashMap::new();
+impl LineIndex {
+    /// The 1-based line where `needle` first appears as a quoted string. One pass over the
+    /// file builds the index, so a policy with thousands of entries does not rescan its text
+    /// for each.
+    pub(crate) fn line_of(&self, needle: &str) -> usize {
+        let index = self.index.get_or_init(|| {
+            let mut m = HashMap::new();
             for (n, line) in self.text.lines().enumerate() {
                 for q in ['"', '\''] {
                     for (i, part) in line.split(q).enumerate() {
@@ -99,6 +95,48 @@ impl Layer {
             .get(needle)
             .copied()
             .unwrap_or_else(|| super::file::line_of(&self.text, needle))
+    }
+}
+
+impl Layer {
+    pub fn parse(kind: LayerKind, name: String, text: String) -> Result<Layer, PolicyError> {
+        let file = PolicyFile::parse(&text).map_err(|e| PolicyError::Parse {
+            file: name.clone(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        })?;
+        Ok(Layer::new(kind, name, text.into(), file))
+    }
+
+    fn new(kind: LayerKind, name: String, text: Arc<str>, file: PolicyFile) -> Layer {
+        Layer {
+            kind,
+            name,
+            lines: Arc::new(LineIndex {
+                text: text.clone(),
+                index: OnceLock::new(),
+            }),
+            text,
+            file,
+        }
+    }
+
+    /// A built-in layer: `text` is its TOML (for line numbers and the digest), `json` the same
+    /// policy as `build.rs` converted it, which is what is parsed.
+    pub(crate) fn builtin(name: String, text: &str, json: &str) -> Result<Layer, PolicyError> {
+        let file: PolicyFile = serde_json::from_str(json).map_err(|e| PolicyError::Parse {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            message: format!("built-in policy (JSON form): {e}"),
+        })?;
+        Ok(Layer::new(LayerKind::Builtin, name, text.into(), file))
+    }
+
+    /// The 1-based line where `needle` first appears as a quoted string.
+    pub fn line_of(&self, needle: &str) -> usize {
+        self.lines.line_of(needle)
     }
 
     /// Reads and parses a layer file. `Ok(None)` when it does not exist: an absent layer is

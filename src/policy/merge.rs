@@ -25,7 +25,6 @@ use super::pattern::{PathPatterns, Pattern, anchor, check_glob};
 use super::{Policy, PolicyError, Rule, Source, VerdictEntry, builtin_profile_text, claude_rules};
 use crate::classification::{Classification, Profile};
 use crate::decision::Verdict;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -91,18 +90,18 @@ pub fn merge_at(
         ProfileChoice::Fixed(p) => choose_profile(layers, Some(p))?,
         ProfileChoice::Layers => choose_profile(layers, None)?,
     };
-    let base = Layer::parse(
-        LayerKind::Builtin,
+    let base = Layer::builtin(
         "policies/base.toml".into(),
-        super::BUILTIN_BASE.into(),
+        super::BUILTIN_BASE,
+        super::BUILTIN_BASE_JSON,
     )?;
-    let prof = Layer::parse(
-        LayerKind::Builtin,
+    let prof = Layer::builtin(
         format!("policies/{profile}.toml"),
-        builtin_profile_text(profile).into(),
+        builtin_profile_text(profile),
+        super::builtin_profile_json(profile),
     )?;
 
-    let mut hasher = Sha256::new();
+    let mut hasher = crate::digest::Sha256::new();
     let mut m = Merger::new(home);
     m.project = project;
     m.policy.profile = profile;
@@ -122,7 +121,7 @@ pub fn merge_at(
         m.apply(layer)?;
         m.policy.layers.push((layer.kind, layer.name.clone()));
     }
-    m.policy.sha256 = crate::digest::hex(&hasher.finalize());
+    m.policy.sha256 = hasher.finish_hex();
     if m.policy.ai_markers.is_empty() {
         m.policy.ai_markers = vec!["[AI-assisted]".into()];
     }
@@ -280,11 +279,7 @@ impl<'h> Merger<'h> {
     }
 
     fn source(l: &Layer, needle: &str) -> Source {
-        Source {
-            layer: l.kind,
-            file: l.name.clone(),
-            line: l.line_of(needle),
-        }
+        Source::quoted(l, needle)
     }
 
     fn apply(&mut self, l: &Layer) -> Result<(), PolicyError> {
@@ -535,7 +530,7 @@ impl<'h> Merger<'h> {
                     .and_then(|p| claude_rules::rule(text, verdict, p, source.clone()))
                     .map_err(|message| PolicyError::Invalid {
                         file: l.name.clone(),
-                        line: source.line,
+                        line: source.line(),
                         key: key.to_string(),
                         message,
                     })?;
@@ -559,11 +554,14 @@ impl<'h> Merger<'h> {
         }
         let source = Self::source(l, key);
         let current = self.policy.lookup(key);
-        let (cur_verdict, cur_by) = match &current {
-            super::Lookup::Verdict {
-                verdict, source, ..
-            } => (*verdict, source.to_string()),
-            super::Lookup::Disabled(s) => (Verdict::Defer, format!("`disable` in the {s}")),
+        let cur_verdict = match &current {
+            super::Lookup::Verdict { verdict, .. } => *verdict,
+            super::Lookup::Disabled(_) => Verdict::Defer,
+        };
+        // Formatting a source looks its line up: only the error below needs it.
+        let cur_by = || match &current {
+            super::Lookup::Verdict { source, .. } => source.to_string(),
+            super::Lookup::Disabled(s) => format!("`disable` in the {s}"),
         };
         let has_entry = self
             .policy
@@ -599,11 +597,11 @@ impl<'h> Merger<'h> {
         if has_entry && v < cur_verdict {
             return Err(PolicyError::loosen(
                 &l.name,
-                source.line,
+                source.line(),
                 key,
                 v.to_string(),
                 cur_verdict.to_string(),
-                &cur_by,
+                &cur_by(),
                 l.kind,
             ));
         }
@@ -716,11 +714,7 @@ impl<'h> Merger<'h> {
                 .unwrap_or_else(|| format!("refused by the policy rule `{id}` in {}", l.name)),
             control: r.control.clone().unwrap_or_else(|| "policy".into()),
             profiles: r.profiles.clone().unwrap_or_default(),
-            source: Source {
-                layer: l.kind,
-                file: l.name.clone(),
-                line: line_of(&l.text, &id),
-            },
+            source: Source::quoted(l, &id),
             id,
         })
     }
@@ -1037,6 +1031,23 @@ mod tests {
                 Some(actual.as_str()),
                 "update BUILTIN_DIGESTS for {name} to {actual}"
             );
+        }
+    }
+
+    #[test]
+    fn builtin_json_is_the_toml() {
+        // What the hook parses (build.rs's JSON) is what the TOML files say.
+        let mut pairs = vec![(super::super::BUILTIN_BASE, super::super::BUILTIN_BASE_JSON)];
+        for p in Profile::ALL {
+            pairs.push((
+                builtin_profile_text(p),
+                super::super::builtin_profile_json(p),
+            ));
+        }
+        for (toml, json) in pairs {
+            let from_toml = PolicyFile::parse(toml).unwrap();
+            let from_json: PolicyFile = serde_json::from_str(json).unwrap();
+            assert_eq!(format!("{from_toml:?}"), format!("{from_json:?}"));
         }
     }
 

@@ -26,6 +26,17 @@ pub const BUILTIN_PROTOTYPE: &str = include_str!("../../policies/prototype.toml"
 pub const BUILTIN_PRODUCTION: &str = include_str!("../../policies/production.toml");
 pub const BUILTIN_CI: &str = include_str!("../../policies/ci.toml");
 
+/// The same built-in files as JSON, made by `build.rs`: what the hook parses (ADR 0012).
+pub(crate) const BUILTIN_BASE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/base.json"));
+
+pub(crate) fn builtin_profile_json(p: Profile) -> &'static str {
+    match p {
+        Profile::Prototype => include_str!(concat!(env!("OUT_DIR"), "/prototype.json")),
+        Profile::Production => include_str!(concat!(env!("OUT_DIR"), "/production.json")),
+        Profile::Ci => include_str!(concat!(env!("OUT_DIR"), "/ci.json")),
+    }
+}
+
 pub fn builtin_profile_text(p: Profile) -> &'static str {
     match p {
         Profile::Prototype => BUILTIN_PROTOTYPE,
@@ -34,30 +45,67 @@ pub fn builtin_profile_text(p: Profile) -> &'static str {
     }
 }
 
-/// Where an entry of the merged policy was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where an entry of the merged policy was written. The line is looked up when it is first
+/// asked for ([`Source::line`]), not when the policy is merged.
+#[derive(Debug, Clone)]
 pub struct Source {
     pub layer: LayerKind,
     pub file: String,
-    pub line: usize,
+    at: At,
+}
+
+#[derive(Debug, Clone)]
+enum At {
+    /// A known line (0: none, as for the built-in defaults).
+    Line(usize),
+    /// The first line of the layer where this quoted string appears.
+    Quoted(std::sync::Arc<layers::LineIndex>, Box<str>),
 }
 
 impl Source {
     pub fn builtin(file: &str) -> Source {
+        Source::at_line(LayerKind::Builtin, file, 0)
+    }
+
+    pub fn at_line(layer: LayerKind, file: &str, line: usize) -> Source {
         Source {
-            layer: LayerKind::Builtin,
+            layer,
             file: file.to_string(),
-            line: 0,
+            at: At::Line(line),
+        }
+    }
+
+    /// The entry written as the quoted string `needle` in layer `l`.
+    pub fn quoted(l: &Layer, needle: &str) -> Source {
+        Source {
+            layer: l.kind,
+            file: l.name.clone(),
+            at: At::Quoted(l.lines.clone(), needle.into()),
+        }
+    }
+
+    /// The 1-based line, 0 when there is none.
+    pub fn line(&self) -> usize {
+        match &self.at {
+            At::Line(n) => *n,
+            At::Quoted(index, needle) => index.line_of(needle),
         }
     }
 }
 
+impl PartialEq for Source {
+    fn eq(&self, other: &Source) -> bool {
+        self.layer == other.layer && self.file == other.file && self.line() == other.line()
+    }
+}
+
+impl Eq for Source {}
+
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.line > 0 {
-            write!(f, "{} layer, {}:{}", self.layer, self.file, self.line)
-        } else {
-            write!(f, "{} layer, {}", self.layer, self.file)
+        match self.line() {
+            0 => write!(f, "{} layer, {}", self.layer, self.file),
+            line => write!(f, "{} layer, {}:{line}", self.layer, self.file),
         }
     }
 }
