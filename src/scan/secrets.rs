@@ -1,9 +1,11 @@
 //! The built-in secret rules (C11): vendor token formats, private key blocks, JWTs, passwords in
 //! URLs and connection strings, and high-entropy values assigned to secret-named variables.
 //!
-//! Each rule lists the keywords that must occur for it to match. One Aho-Corasick pass over the
-//! text finds every keyword of every rule; a rule whose keywords are absent costs nothing, and its
-//! regex is not even compiled (`OnceLock` per rule). A rule whose keywords are present runs over
+//! Each rule lists the keywords that must occur for it to match. One pass of the keyword matcher
+//! (`keywords::KeywordSet`, ADR 0009: next to nothing to build, a pair-bitset filter over the
+//! text) finds every keyword of every rule, overlaps included, ASCII case-insensitively; a rule
+//! whose keywords are absent costs nothing, and its regex is not even compiled (`OnceLock` per
+//! rule). A rule whose keywords are present runs over
 //! the lines that hold them (`prefilter::line_windows`). Patterns were written from the vendors'
 //! published formats, not copied from any rule set.
 //!
@@ -13,13 +15,13 @@
 use std::borrow::Cow;
 use std::sync::{LazyLock, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Captures, Regex, RegexBuilder};
 
 use super::checks::{
     base64url_decode, has_placeholder_word, is_documented_example, is_placeholder, is_template,
     line_bounds, low_variety, shannon_entropy,
 };
+use super::keywords::KeywordSet;
 use super::prefilter::line_windows;
 use super::{Category, Found};
 
@@ -33,7 +35,8 @@ const GENERIC: u8 = 1;
 type Check = fn(text: &[u8], caps: &Captures<'_>, base: usize, secret: (usize, usize)) -> bool;
 
 /// A detector that needs more than one regex match (multi-line blocks, JSON objects): it gets
-/// the text and its keyword positions and pushes the spans it finds.
+/// the text and its keyword positions (ascending, one per keyword occurrence) and pushes the
+/// spans it finds.
 type Custom = fn(text: &[u8], positions: &mut [usize], out: &mut Vec<(usize, usize)>);
 
 enum Engine {
@@ -400,36 +403,10 @@ pub(crate) static RULES: [Rule; 27] = [
     ),
 ];
 
-/// The keyword automata over every built-in rule, and which rule each keyword belongs to.
-///
-/// Two automata over the same keywords, each built on first use: a noncontiguous NFA for
-/// short texts (about 1.2 million instructions to build, slow per byte) and a DFA for long
-/// ones (about 4.3 million to build, about 16 instructions per byte). Most events carry a
-/// command or an edit of a few hundred bytes, where the DFA's build was two thirds of the
-/// whole hook (ADR 0008). Both report the same matches in the same order.
+/// The keywords of every built-in rule, and which rule each keyword belongs to (ADR 0009).
 struct Prefilter {
-    small: OnceLock<AhoCorasick>,
-    large: OnceLock<AhoCorasick>,
-    keywords: Vec<&'static str>,
+    set: KeywordSet,
     rule_of: Vec<usize>,
-}
-
-/// Texts at least this long are searched with the DFA: below it, the NFA's slower search
-/// costs less than building the DFA.
-const DFA_MIN_BYTES: usize = 64 * 1024;
-
-impl Prefilter {
-    fn automaton(&self, len: usize) -> &AhoCorasick {
-        let (cell, kind) = if len >= DFA_MIN_BYTES {
-            (&self.large, AhoCorasickKind::DFA)
-        } else {
-            (&self.small, AhoCorasickKind::NoncontiguousNFA)
-        };
-        cell.get_or_init(|| {
-            keyword_automaton_of(&self.keywords, Some(kind))
-                .expect("built-in keywords build an automaton (tested)")
-        })
-    }
 }
 
 static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
@@ -442,30 +419,11 @@ static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
         }
     }
     Prefilter {
-        small: OnceLock::new(),
-        large: OnceLock::new(),
-        keywords,
+        set: KeywordSet::new(&keywords)
+            .expect("built-in keywords are 3 bytes or longer and fewer than 256 (tested)"),
         rule_of,
     }
 });
-
-/// An ASCII case-insensitive automaton that reports every keyword occurrence, overlaps included.
-pub(crate) fn keyword_automaton<S: AsRef<[u8]>>(
-    keywords: &[S],
-) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    keyword_automaton_of(keywords, None)
-}
-
-fn keyword_automaton_of<S: AsRef<[u8]>>(
-    keywords: &[S],
-    kind: Option<AhoCorasickKind>,
-) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(kind)
-        .build(keywords)
-}
 
 impl Rule {
     pub(crate) fn info(&self) -> super::RuleInfo {
@@ -494,17 +452,19 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
     let pre = &*PREFILTER;
     let mut positions: Vec<Vec<usize>> = Vec::new();
-    for m in pre.automaton(bytes.len()).find_overlapping_iter(bytes) {
-        let r = pre.rule_of[m.pattern().as_usize()];
+    pre.set.for_each_match(bytes, |k, start| {
+        let r = pre.rule_of[k];
         if positions.len() <= r {
             positions.resize_with(RULES.len(), Vec::new);
         }
-        positions[r].push(m.start());
-    }
+        positions[r].push(start);
+    });
     for (rule, pos) in RULES.iter().zip(positions.iter_mut()) {
         if pos.is_empty() {
             continue;
         }
+        // Ascending whatever order the matcher reports in (already sorted: linear).
+        pos.sort_unstable();
         let mut spans = Vec::new();
         match &rule.engine {
             Engine::Regex {
@@ -1053,8 +1013,7 @@ mod tests {
                 assert_eq!(*kw, kw.to_ascii_lowercase(), "{}: keyword {kw}", rule.id);
             }
         }
-        let _ = PREFILTER.automaton(0);
-        let _ = PREFILTER.automaton(DFA_MIN_BYTES);
+        let _ = &PREFILTER.set;
         let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -1062,19 +1021,23 @@ mod tests {
     }
 
     #[test]
-    fn small_and_large_automata_agree() {
+    fn every_builtin_keyword_is_found_in_any_case() {
+        let keywords: Vec<&str> = RULES
+            .iter()
+            .flat_map(|r| r.keywords.iter().copied())
+            .collect();
         let mut text = String::new();
-        for kw in &PREFILTER.keywords {
+        for kw in &keywords {
             text.push_str(&format!("x{kw}y {} {kw}{kw}\n", kw.to_ascii_uppercase()));
         }
-        let all = |a: &AhoCorasick| -> Vec<_> {
-            a.find_overlapping_iter(text.as_bytes())
-                .map(|m| (m.pattern(), m.start(), m.end()))
-                .collect()
-        };
-        let small = all(PREFILTER.automaton(0));
-        assert!(small.len() >= 4 * PREFILTER.keywords.len());
-        assert_eq!(small, all(PREFILTER.automaton(DFA_MIN_BYTES)));
+        let mut found = Vec::new();
+        PREFILTER
+            .set
+            .for_each_match(text.as_bytes(), |k, s| found.push((k, s)));
+        let want = crate::scan::keywords::tests::reference(&keywords, text.as_bytes());
+        assert!(want.len() >= 4 * keywords.len());
+        found.sort_unstable();
+        assert_eq!(found, want);
     }
 
     #[test]
