@@ -339,10 +339,27 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
             }
         }
         EventKind::PostToolUse | EventKind::PostToolUseFailure => {
-            post_tool_use(&mut record, &ev, kind);
-            let redaction = (kind == EventKind::PostToolUse)
-                .then(|| controls::tool_output::redact(&ev, &policy, &s.ctx))
-                .flatten();
+            // The digest of what a Read put into the context and the redaction scan are
+            // independent: for a large output they run side by side.
+            let redaction = std::thread::scope(|scope| {
+                let large = ev.tool_response.as_ref().is_some_and(|t| {
+                    t.pointer("/file/content")
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|c| c.len() >= PARALLEL_DIGEST_MIN)
+                });
+                let outcome = large.then(|| scope.spawn(|| post_tool_use(&ev, kind)));
+                let redaction = (kind == EventKind::PostToolUse)
+                    .then(|| controls::tool_output::redact(&ev, &policy, &s.ctx))
+                    .flatten();
+                let (outcome, context_file) = match outcome.map(|h| h.join()) {
+                    Some(Ok(done)) => done,
+                    _ => post_tool_use(&ev, kind),
+                };
+                record.duration_ms = ev.duration_ms;
+                record.outcome = Some(outcome);
+                record.context_file = context_file;
+                redaction
+            });
             match redaction {
                 Some(r) => {
                     let context = r.context(ev.tool());
@@ -530,8 +547,7 @@ fn fill_decision(r: &mut Record, d: &Decision, label: &str, scanner: &Scanner) {
 }
 
 /// PostToolUse and PostToolUseFailure: the outcome, and for reads what entered the context.
-fn post_tool_use(r: &mut Record, ev: &Event, kind: EventKind) {
-    r.duration_ms = ev.duration_ms;
+fn post_tool_use(ev: &Event, kind: EventKind) -> (String, Option<audit::record::ContextFile>) {
     if kind == EventKind::PostToolUseFailure {
         // Only the exit status line: the rest of the error can quote output, which may hold
         // anything.
@@ -545,26 +561,26 @@ fn post_tool_use(r: &mut Record, ev: &Event, kind: EventKind) {
         } else {
             "error".to_string()
         };
-        r.outcome = Some(format!("failure: {status}"));
-        return;
+        return (format!("failure: {status}"), None);
     }
-    r.outcome = Some("success".into());
-    if ev.tool() == "Read"
-        && let Some(file) = ev.tool_response.as_ref().and_then(|t| t.get("file"))
-    {
-        let content = file.get("content").and_then(|c| c.as_str()).unwrap_or("");
-        let path = file
-            .get("filePath")
-            .and_then(|p| p.as_str())
-            .map(str::to_string)
-            .or_else(|| ev.input_str("file_path").map(str::to_string))
-            .unwrap_or_default();
-        r.context_file = Some(audit::record::ContextFile {
-            path,
-            size: content.len() as u64,
-            sha256: crate::digest::sha256_hex(content.as_bytes()),
+    let context_file = (ev.tool() == "Read")
+        .then(|| ev.tool_response.as_ref().and_then(|t| t.get("file")))
+        .flatten()
+        .map(|file| {
+            let content = file.get("content").and_then(|c| c.as_str()).unwrap_or("");
+            let path = file
+                .get("filePath")
+                .and_then(|p| p.as_str())
+                .map(str::to_string)
+                .or_else(|| ev.input_str("file_path").map(str::to_string))
+                .unwrap_or_default();
+            audit::record::ContextFile {
+                path,
+                size: content.len() as u64,
+                sha256: crate::digest::sha256_hex(content.as_bytes()),
+            }
         });
-    }
+    ("success".into(), context_file)
 }
 
 /// The decision for a PreToolUse or UserPromptSubmit event, with its audit label (`deny`,

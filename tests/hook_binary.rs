@@ -350,7 +350,31 @@ fn audit_never_holds_prompt_text_file_content_or_command_secrets() {
     assert!(!log.contains("sk9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4"));
     let recs = records(&s);
     assert_eq!(recs[1]["context_file"]["size"], 23);
+    assert_eq!(
+        recs[1]["context_file"]["sha256"],
+        hookguard::digest::sha256_hex(b"the-file-content-marker")
+    );
     assert_eq!(recs[1]["outcome"], "success");
+    // A large Read is digested on a second thread while its output is scanned: same record,
+    // and the redaction still happens.
+    let big = format!(
+        "{}\nAWS key AKIAZ3MTQ5LYXW4BN7KD here\n",
+        "fn main() {}\n".repeat(20_000)
+    );
+    let post = serde_json::json!({"hook_event_name": "PostToolUse", "tool_name": "Read", "cwd": s.proj(),
+        "tool_input": {"file_path": s.proj().join("big.rs")},
+        "tool_response": {"type": "text", "file": {"filePath": s.proj().join("big.rs"), "content": big, "numLines": 1, "startLine": 1, "totalLines": 1}}});
+    let r = hook(&s, &[], &post.to_string());
+    assert!(!r.stdout.contains("AKIAZ3MTQ5LYXW4BN7KD"), "{}", r.stdout);
+    assert!(r.stdout.contains("redacted"), "{}", r.stdout);
+    let rec = records(&s).pop().unwrap();
+    assert_eq!(rec["context_file"]["size"], big.len());
+    assert_eq!(
+        rec["context_file"]["sha256"],
+        hookguard::digest::sha256_hex(big.as_bytes())
+    );
+    assert_eq!(rec["outcome"], "success");
+    assert_eq!(rec["decision"], "redact");
 }
 
 #[test]

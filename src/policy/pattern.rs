@@ -125,7 +125,7 @@ impl PathPatterns {
         }
         let folded;
         let path = if self.case_insensitive {
-            folded = path.to_lowercase();
+            folded = fold_case(path);
             folded.as_str()
         } else {
             path
@@ -159,15 +159,19 @@ impl PathPatterns {
 /// whole segment; `None` for anything globset must handle. Lower-cased when matching ignores
 /// case. The path must be absolute or start with `**`, as `anchor` makes every pattern.
 fn simple_segments(glob: &str, case_insensitive: bool) -> Option<Vec<String>> {
-    if glob.contains(['?', '[', ']', '{', '}', '\\'])
+    if glob
+        .bytes()
+        .any(|b| matches!(b, b'?' | b'[' | b']' | b'{' | b'}' | b'\\'))
         || !(glob.starts_with('/') || glob.starts_with("**"))
     {
         return None;
     }
+    let folded;
     let glob = if case_insensitive {
-        glob.to_lowercase()
+        folded = fold_case(glob);
+        folded.as_str()
     } else {
-        glob.to_string()
+        glob
     };
     let segs: Vec<String> = glob
         .split('/')
@@ -181,10 +185,65 @@ fn simple_segments(glob: &str, case_insensitive: bool) -> Option<Vec<String>> {
     Some(segs)
 }
 
+/// Lower case for case-insensitive matching: `to_lowercase`, with the common all-ASCII case
+/// done byte by byte (the same result, at a fraction of the cost).
+fn fold_case(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
+    }
+}
+
 /// Whether path components match glob segments, with globset's semantics: `*` never crosses a
 /// `/`; `**` matches any number of components, but a trailing `**` at least one (`a/**` matches
 /// what is under `a`, not `a` itself).
 fn segments_match(segs: &[String], comps: &[&str]) -> bool {
+    if comps.len() < 63 {
+        segments_match_bits(segs, comps)
+    } else {
+        segments_match_vec(segs, comps)
+    }
+}
+
+/// [`segments_match`] for paths of fewer than 63 components, with the reachable set as the bits
+/// of one word: no allocation per pattern and segment (the matching of every path against the
+/// excluded and production lists runs on every file tool call).
+fn segments_match_bits(segs: &[String], comps: &[&str]) -> bool {
+    let n = comps.len();
+    let all: u64 = (1u64 << (n + 1)) - 1;
+    // Bit j: the segments so far can consume exactly the first j components.
+    let mut reach: u64 = 1;
+    for (i, seg) in segs.iter().enumerate() {
+        if reach == 0 {
+            return false;
+        }
+        let lowest = reach & reach.wrapping_neg();
+        reach = if seg == "**" {
+            if i == segs.len() - 1 {
+                // At least one component: every j above the lowest reachable one.
+                all & !((lowest << 1) - 1)
+            } else {
+                all & !(lowest - 1)
+            }
+        } else {
+            let mut next = 0;
+            let mut bits = reach & !(1u64 << n);
+            while bits != 0 {
+                let j = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if wildcard_exact(seg, comps[j]) {
+                    next |= 1u64 << (j + 1);
+                }
+            }
+            next
+        };
+    }
+    reach & (1u64 << n) != 0
+}
+
+/// [`segments_match`] for any depth.
+fn segments_match_vec(segs: &[String], comps: &[&str]) -> bool {
     // reach[j]: the first i segments can consume exactly the first j components.
     let mut reach = vec![false; comps.len() + 1];
     reach[0] = true;
@@ -217,19 +276,20 @@ fn segments_match(segs: &[String], comps: &[&str]) -> bool {
 
 /// `*`-wildcard match of one segment, case as given (callers fold case beforehand).
 fn wildcard_exact(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    let (Some(first_star), Some(last_star)) = (pattern.find('*'), pattern.rfind('*')) else {
         return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    };
+    let (first, last) = (&pattern[..first_star], &pattern[last_star + 1..]);
     if text.len() < first.len() + last.len() || !text.starts_with(first) || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
+    if first_star < last_star {
+        for mid in pattern[first_star + 1..last_star].split('*') {
+            match rest.find(mid) {
+                Some(i) => rest = &rest[i + mid.len()..],
+                None => return false,
+            }
         }
     }
     true
@@ -330,6 +390,31 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The one-word matcher agrees with the general one, deep paths and `**` anywhere.
+        #[test]
+        fn bit_matcher_agrees_with_vec_matcher(
+            segs in proptest::collection::vec("(\\*\\*|\\*|a|b|a\\*|\\*b|a\\*b\\*a)", 1..6),
+            comps in proptest::collection::vec("(a|b|ab|aba|ba|bb)", 0..70),
+        ) {
+            let comps: Vec<&str> = comps.iter().map(String::as_str).collect();
+            if comps.len() < 63 {
+                proptest::prop_assert_eq!(
+                    segments_match_bits(&segs, &comps),
+                    segments_match_vec(&segs, &comps),
+                    "segs {:?} comps {:?}", segs, comps
+                );
+            }
+            let short = &comps[..comps.len().min(5)];
+            proptest::prop_assert_eq!(
+                segments_match_bits(&segs, short),
+                segments_match_vec(&segs, short),
+                "segs {:?} comps {:?}", segs, short
+            );
         }
     }
 

@@ -13,15 +13,28 @@
 
 use std::borrow::Cow;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
 use super::checks::{line_bounds, shannon_entropy};
 use super::error::ScanError;
 use super::prefilter::line_windows;
-use super::secrets::{build_regex, keyword_automaton};
+use super::secrets::build_regex;
 use super::{Category, Found};
+
+/// An ASCII case-insensitive automaton that reports every keyword occurrence, overlaps
+/// included. User keywords can be of any length (one byte, say) and there can be any number of
+/// them, which the built-in rules' `KeywordSet` does not accept, so user rules keep
+/// aho-corasick (ADR 0009).
+fn keyword_automaton<S: AsRef<[u8]>>(
+    keywords: &[S],
+) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(keywords)
+}
 
 #[derive(Deserialize)]
 struct GitleaksFile {

@@ -8,7 +8,7 @@
 //! field by field.
 //!
 //! ```text
-//! text ─► keyword prefilter (Aho-Corasick, one pass) ─► rules whose keywords occur ─► lazily
+//! text ─► keyword prefilter (one pass, ADR 0009) ─► rules whose keywords occur ─► lazily
 //!         compiled regex over the keyword lines ─► checks (entropy, placeholders, mod 11, Luhn)
 //!      ─► merge overlaps, most specific rule wins ─► Vec<Hit> sorted by start
 //! ```
@@ -21,6 +21,7 @@ mod checks;
 mod classification;
 mod error;
 mod gitleaks;
+mod keywords;
 mod markings;
 mod personal;
 mod prefilter;
@@ -142,8 +143,8 @@ pub(crate) struct Found {
 
 /// The scanners with the built-in rules and, optionally, a user's gitleaks rules.
 ///
-/// Cheap to construct: built-in patterns and the keyword automaton are compiled on first use
-/// and shared by every `Scanner` in the process.
+/// Cheap to construct: built-in patterns and the keyword set are built on first use and shared
+/// by every `Scanner` in the process.
 #[derive(Debug, Clone, Default)]
 pub struct Scanner {
     user: Option<SecretRules>,

@@ -389,6 +389,12 @@ fn card_in(bytes: &[u8], s: usize, e: usize) -> Option<(usize, usize, &'static s
             return None;
         }
         let bare = k == 1;
+        if let Some(sep) = sep
+            && !bare
+            && in_run_of_groups(bytes, s, end, sep)
+        {
+            return None;
+        }
         if let Some(net) = network(&digits)
             && luhn(&digits)
             && !(bare && numeric_table(bytes, s))
@@ -397,6 +403,28 @@ fn card_in(bytes: &[u8], s: usize, e: usize) -> Option<(usize, usize, &'static s
         }
     }
     None
+}
+
+/// The grouped number `s..e` is inside a longer run of four-character groups with the same
+/// separator, two or more beyond it (`52BB 5352 5354 5353 5351 5366`: a table of code points
+/// or hex words), not a card.
+fn in_run_of_groups(bytes: &[u8], s: usize, e: usize, sep: u8) -> bool {
+    let group = |from: usize| {
+        bytes
+            .get(from..from + 4)
+            .is_some_and(|g| g.iter().all(u8::is_ascii_alphanumeric))
+            && (from == 0 || !bytes[from - 1].is_ascii_alphanumeric())
+            && bytes
+                .get(from + 4)
+                .is_none_or(|c| !c.is_ascii_alphanumeric())
+    };
+    let before = |n: usize| s >= 5 * n && bytes[s - 5 * n + 4] == sep && group(s - 5 * n);
+    let after = |n: usize| bytes.get(e + 5 * (n - 1)) == Some(&sep) && group(e + 5 * (n - 1) + 1);
+    // One neighbouring group is a label or a year (`AMEX 3400 …`, `… 6467 2027`); two or more
+    // make a table.
+    let (b1, a1) = (before(1), after(1));
+    usize::from(b1) + usize::from(b1 && before(2)) + usize::from(a1) + usize::from(a1 && after(2))
+        >= 2
 }
 
 /// Not glued to a longer identifier: the neighbours are not alphanumeric, and a neighbouring

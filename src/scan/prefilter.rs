@@ -1,10 +1,11 @@
 //! The keyword prefilter's second half: turning keyword positions into the windows a rule's
 //! regex runs over.
 //!
-//! The first half is an Aho-Corasick automaton (built once per rule set) that finds every
-//! keyword in one pass over the text. A rule runs only if one of its keywords occurs, and then
-//! only over the lines that hold a keyword, merged into contiguous windows. That keeps the total
-//! regex work proportional to the lines that could hold a match, not to the text times the rules.
+//! The first half finds every keyword in one pass over the text: `keywords::KeywordSet` for the
+//! built-in rules (ADR 0009), an Aho-Corasick automaton for user gitleaks rules. A rule runs
+//! only if one of its keywords occurs, and then only over the lines that hold a keyword, merged
+//! into contiguous windows. That keeps the total regex work proportional to the lines that could
+//! hold a match, not to the text times the rules.
 
 /// Merges the lines holding `positions` (byte offsets, any order) into sorted, disjoint
 /// `start..end` windows. Each window ends at the end of a line (exclusive of its newline) or

@@ -1,9 +1,11 @@
 //! The built-in secret rules (C11): vendor token formats, private key blocks, JWTs, passwords in
 //! URLs and connection strings, and high-entropy values assigned to secret-named variables.
 //!
-//! Each rule lists the keywords that must occur for it to match. One Aho-Corasick pass over the
-//! text finds every keyword of every rule; a rule whose keywords are absent costs nothing, and its
-//! regex is not even compiled (`OnceLock` per rule). A rule whose keywords are present runs over
+//! Each rule lists the keywords that must occur for it to match. One pass of the keyword matcher
+//! (`keywords::KeywordSet`, ADR 0009: next to nothing to build, a pair-bitset filter over the
+//! text) finds every keyword of every rule, overlaps included, ASCII case-insensitively; a rule
+//! whose keywords are absent costs nothing, and its regex is not even compiled (`OnceLock` per
+//! rule). A rule whose keywords are present runs over
 //! the lines that hold them (`prefilter::line_windows`). Patterns were written from the vendors'
 //! published formats, not copied from any rule set.
 //!
@@ -13,13 +15,13 @@
 use std::borrow::Cow;
 use std::sync::{LazyLock, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Captures, Regex, RegexBuilder};
 
 use super::checks::{
     base64url_decode, has_placeholder_word, is_documented_example, is_placeholder, is_template,
     line_bounds, low_variety, shannon_entropy,
 };
+use super::keywords::KeywordSet;
 use super::prefilter::line_windows;
 use super::{Category, Found};
 
@@ -33,7 +35,8 @@ const GENERIC: u8 = 1;
 type Check = fn(text: &[u8], caps: &Captures<'_>, base: usize, secret: (usize, usize)) -> bool;
 
 /// A detector that needs more than one regex match (multi-line blocks, JSON objects): it gets
-/// the text and its keyword positions and pushes the spans it finds.
+/// the text and its keyword positions (ascending, one per keyword occurrence) and pushes the
+/// spans it finds.
 type Custom = fn(text: &[u8], positions: &mut [usize], out: &mut Vec<(usize, usize)>);
 
 enum Engine {
@@ -400,36 +403,10 @@ pub(crate) static RULES: [Rule; 27] = [
     ),
 ];
 
-/// The keyword automata over every built-in rule, and which rule each keyword belongs to.
-///
-/// Two automata over the same keywords, each built on first use: a noncontiguous NFA for
-/// short texts (about 1.2 million instructions to build, slow per byte) and a DFA for long
-/// ones (about 4.3 million to build, about 16 instructions per byte). Most events carry a
-/// command or an edit of a few hundred bytes, where the DFA's build was two thirds of the
-/// whole hook (ADR 0008). Both report the same matches in the same order.
+/// The keywords of every built-in rule, and which rule each keyword belongs to (ADR 0009).
 struct Prefilter {
-    small: OnceLock<AhoCorasick>,
-    large: OnceLock<AhoCorasick>,
-    keywords: Vec<&'static str>,
+    set: KeywordSet,
     rule_of: Vec<usize>,
-}
-
-/// Texts at least this long are searched with the DFA: below it, the NFA's slower search
-/// costs less than building the DFA.
-const DFA_MIN_BYTES: usize = 64 * 1024;
-
-impl Prefilter {
-    fn automaton(&self, len: usize) -> &AhoCorasick {
-        let (cell, kind) = if len >= DFA_MIN_BYTES {
-            (&self.large, AhoCorasickKind::DFA)
-        } else {
-            (&self.small, AhoCorasickKind::NoncontiguousNFA)
-        };
-        cell.get_or_init(|| {
-            keyword_automaton_of(&self.keywords, Some(kind))
-                .expect("built-in keywords build an automaton (tested)")
-        })
-    }
 }
 
 static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
@@ -442,30 +419,11 @@ static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
         }
     }
     Prefilter {
-        small: OnceLock::new(),
-        large: OnceLock::new(),
-        keywords,
+        set: KeywordSet::new(&keywords)
+            .expect("built-in keywords are 3 bytes or longer and fewer than 256 (tested)"),
         rule_of,
     }
 });
-
-/// An ASCII case-insensitive automaton that reports every keyword occurrence, overlaps included.
-pub(crate) fn keyword_automaton<S: AsRef<[u8]>>(
-    keywords: &[S],
-) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    keyword_automaton_of(keywords, None)
-}
-
-fn keyword_automaton_of<S: AsRef<[u8]>>(
-    keywords: &[S],
-    kind: Option<AhoCorasickKind>,
-) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(kind)
-        .build(keywords)
-}
 
 impl Rule {
     pub(crate) fn info(&self) -> super::RuleInfo {
@@ -494,17 +452,19 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
     let pre = &*PREFILTER;
     let mut positions: Vec<Vec<usize>> = Vec::new();
-    for m in pre.automaton(bytes.len()).find_overlapping_iter(bytes) {
-        let r = pre.rule_of[m.pattern().as_usize()];
+    pre.set.for_each_match(bytes, |k, start| {
+        let r = pre.rule_of[k];
         if positions.len() <= r {
             positions.resize_with(RULES.len(), Vec::new);
         }
-        positions[r].push(m.start());
-    }
+        positions[r].push(start);
+    });
     for (rule, pos) in RULES.iter().zip(positions.iter_mut()) {
         if pos.is_empty() {
             continue;
         }
+        // Ascending whatever order the matcher reports in (already sorted: linear).
+        pos.sort_unstable();
         let mut spans = Vec::new();
         match &rule.engine {
             Engine::Regex {
@@ -723,8 +683,35 @@ const NOT_SECRET_NAME_PARTS: &[&str] = &[
     "exchange",
 ];
 
+/// Tokens that are not credentials: pagination cursors, idempotency and change tokens
+/// (`NextToken`, `ChangeToken`, `nextPageToken`), as AWS and Google APIs name them. Not
+/// `client` or `request`: Vault's `client_token` and OAuth 1's `request_token` are credentials.
+const NOT_SECRET_TOKENS: &[&str] = &[
+    "next",
+    "page",
+    "continuation",
+    "pagination",
+    "change",
+    "sync",
+    "resume",
+    "idempotency",
+    "lifecycleaction",
+    "update",
+    "marker",
+    "cursor",
+];
+
 fn secret_name_ok(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
+    let squashed: String = lower
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if let Some(before) = squashed.strip_suffix("token")
+        && NOT_SECRET_TOKENS.iter().any(|w| before.ends_with(w))
+    {
+        return false;
+    }
     let parts: Vec<&str> = lower
         .split(['_', '-', '.'])
         .filter(|p| !p.is_empty())
@@ -736,6 +723,55 @@ fn secret_name_ok(name: &str) -> bool {
         ]
         .iter()
         .any(|s| lower.ends_with(s))
+}
+
+/// `8-4-4-4-12` hexadecimal.
+fn is_uuid(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// An ISO 8601 date or date-time (`2016-09-08T21:47:36Z`): when a password was last used, not
+/// the password.
+fn is_timestamp(v: &str) -> bool {
+    let b = v.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    b.len() >= 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || b"T:.+-Z ".contains(c))
+}
+
+/// A snake_case name in code (`x25519_check_private_key_bytes`): lower-case letters, digits and
+/// at least two `_`, every part short, and three or more parts that are words (three letters or
+/// more, with a vowel). Generated secrets have long random runs and, in base62, no `_` at all.
+fn looks_like_identifier(v: &str) -> bool {
+    if !v
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return false;
+    }
+    let parts: Vec<&str> = v.split('_').collect();
+    let words = parts
+        .iter()
+        .filter(|p| {
+            p.len() >= 3
+                && p.bytes().all(|b| b.is_ascii_lowercase())
+                && p.bytes().any(|b| b"aeiouy".contains(&b))
+        })
+        .count();
+    parts.len() >= 3 && parts.iter().all(|p| !p.is_empty() && p.len() <= 16) && words >= 3
 }
 
 /// A code expression, path or URL rather than a literal: `config.api_token`, `./key.pem`.
@@ -757,10 +793,36 @@ fn looks_like_reference(v: &str) -> bool {
             }))
 }
 
-fn generic_assignment(text: &[u8], caps: &Captures<'_>, _: usize, secret: (usize, usize)) -> bool {
+fn generic_assignment(
+    text: &[u8],
+    caps: &Captures<'_>,
+    base: usize,
+    secret: (usize, usize),
+) -> bool {
     let name = caps.get(1).map_or("", |m| as_str(m.as_bytes()));
     let v = secret_str(text, secret);
     if !secret_name_ok(name) || looks_like_reference(v) || v.len() > 256 {
+        return false;
+    }
+    // The last segment of a path or a type name (`alias/aws/secretsmanager`,
+    // `AWS::IAM::AccessKey`), not a variable.
+    let name_start = base + caps.get(1).map_or(0, |m| m.start());
+    let before = &text[..name_start];
+    let colon_in_word = before.ends_with(b":")
+        && before
+            .len()
+            .checked_sub(2)
+            .is_some_and(|i| before[i].is_ascii_alphanumeric());
+    if before.ends_with(b"/") || before.ends_with(b"::") || colon_in_word {
+        // A segment of a path, a type name or an ARN (`…:secret:MyTestSecret-a1b2c3`).
+        return false;
+    }
+    let lower_name = name.to_ascii_lowercase();
+    if is_uuid(v) && (lower_name.contains("client") || lower_name.contains("request")) {
+        // AWS's idempotency tokens (`ClientToken`, `RequestToken`) are UUIDs.
+        return false;
+    }
+    if is_timestamp(v) || looks_like_identifier(v) {
         return false;
     }
     // Cut short by an index or a call (`key=table[i]`, `pwd=derive1(x)`), or by a redaction
@@ -951,8 +1013,7 @@ mod tests {
                 assert_eq!(*kw, kw.to_ascii_lowercase(), "{}: keyword {kw}", rule.id);
             }
         }
-        let _ = PREFILTER.automaton(0);
-        let _ = PREFILTER.automaton(DFA_MIN_BYTES);
+        let _ = &PREFILTER.set;
         let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -960,19 +1021,23 @@ mod tests {
     }
 
     #[test]
-    fn small_and_large_automata_agree() {
+    fn every_builtin_keyword_is_found_in_any_case() {
+        let keywords: Vec<&str> = RULES
+            .iter()
+            .flat_map(|r| r.keywords.iter().copied())
+            .collect();
         let mut text = String::new();
-        for kw in &PREFILTER.keywords {
+        for kw in &keywords {
             text.push_str(&format!("x{kw}y {} {kw}{kw}\n", kw.to_ascii_uppercase()));
         }
-        let all = |a: &AhoCorasick| -> Vec<_> {
-            a.find_overlapping_iter(text.as_bytes())
-                .map(|m| (m.pattern(), m.start(), m.end()))
-                .collect()
-        };
-        let small = all(PREFILTER.automaton(0));
-        assert!(small.len() >= 4 * PREFILTER.keywords.len());
-        assert_eq!(small, all(PREFILTER.automaton(DFA_MIN_BYTES)));
+        let mut found = Vec::new();
+        PREFILTER
+            .set
+            .for_each_match(text.as_bytes(), |k, s| found.push((k, s)));
+        let want = crate::scan::keywords::tests::reference(&keywords, text.as_bytes());
+        assert!(want.len() >= 4 * keywords.len());
+        found.sort_unstable();
+        assert_eq!(found, want);
     }
 
     #[test]
@@ -992,6 +1057,74 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(secret_name_ok(name), want, "{name}");
         }
+        for (name, want) in [
+            ("NextToken", false),
+            ("nextPageToken", false),
+            ("ChangeToken", false),
+            ("LifecycleActionToken", false),
+            ("pagination_token", false),
+            ("client_token", true),
+            ("request_token", true),
+            ("access_token", true),
+            ("SessionToken", true),
+        ] {
+            assert_eq!(secret_name_ok(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn timestamps_and_identifiers_are_not_values() {
+        for v in [
+            "2016-09-08T21:47:36Z",
+            "2024-01-31",
+            "2024-01-31 10:00:00+01:00",
+        ] {
+            assert!(is_timestamp(v), "{v}");
+        }
+        for v in ["20160908T21", "2016-09-08Tx", "8yhjStXnlEfhG1wUJ073"] {
+            assert!(!is_timestamp(v), "{v}");
+        }
+        for v in [
+            "x25519_check_private_key_bytes",
+            "get_api_key_v2",
+            "load_secret_from_env",
+        ] {
+            assert!(looks_like_identifier(v), "{v}");
+        }
+        for v in [
+            "sk_live_8yhjStXnlEfhG1wUJ073",
+            "a1b2_c3d4_e5f6_g7h8",
+            "tok_abcdefghijklmnopqrstuvwx_y",
+            "8yhjStXnlEfhG1wUJ073PIuiX7cdZfuTC4Dr5z8m",
+            "dd0bdf4372ccbb92fc8958833439a004",
+            "5RzOPT6LGDE7TT",
+            "Tq8txbTCerE3",
+            "ghp_XVG7E2OGXU1GrYldeWhWUaUWMOaVXsj9Kg3l",
+        ] {
+            assert!(!looks_like_identifier(v), "{v}");
+        }
+        // Random base64url values of every length the generic rule takes are almost never
+        // identifiers: fewer than one in a thousand of 20,000 (a fixed-seed generator, so the
+        // test is exact).
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut flagged = 0;
+        for i in 0..20_000 {
+            let len = 16 + i % 49;
+            let v: String = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[(state >> 33) as usize % alphabet.len()] as char
+                })
+                .collect();
+            flagged += usize::from(looks_like_identifier(&v));
+        }
+        assert!(
+            flagged < 20,
+            "{flagged} of 20,000 random values look like identifiers"
+        );
     }
 }
 
