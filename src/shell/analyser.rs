@@ -79,6 +79,9 @@ pub(crate) struct Analyser<'e, 'a> {
     procsubs: HashMap<String, Option<String>>,
     next_fd: u32,
     pub(crate) downloaded: HashSet<PathBuf>,
+    /// The accesses already in `report.accesses`: a command of thousands of parts touches
+    /// thousands of paths, and looking each up in the list was quadratic.
+    seen_accesses: HashSet<super::Access>,
     frame: Frame,
     reparse: usize,
     nest: usize,
@@ -105,6 +108,7 @@ pub(crate) fn run(command: &str, env: &ShellEnv) -> ShellReport {
         procsubs: HashMap::new(),
         next_fd: 63,
         downloaded: HashSet::new(),
+        seen_accesses: HashSet::new(),
         frame: Frame {
             origin: Origin::Inline,
             in_substitution: false,
@@ -1372,7 +1376,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
             by: by.to_string(),
             recursive,
         };
-        if !self.report.accesses.contains(&access) {
+        if self.seen_accesses.insert(access.clone()) {
             self.report.accesses.push(access);
         }
     }

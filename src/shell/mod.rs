@@ -96,7 +96,7 @@ impl ShellReport {
 }
 
 /// A file access.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Access {
     pub path: PathBuf,
     pub kind: AccessKind,
