@@ -675,5 +675,27 @@ pub fn load_policy(
         ..Event::default()
     };
     let s = setup(&ev, opts, env);
-    Policy::load(&s.locations, opts.profile)
+    let policy = Policy::load(&s.locations, opts.profile)?;
+    // The hook compiles rule regexes when a call first needs one; `policy check` and `doctor`
+    // compile them all, so a regex over the size limits is reported before it matters.
+    for r in &policy.rules {
+        for (field, re) in [("content", &r.content), ("command", &r.command)] {
+            if let Some(Err(e)) = re.as_ref().map(|re| re.compiled()) {
+                return Err(crate::policy::PolicyError::Invalid {
+                    file: r.source.file.clone(),
+                    line: r.source.line(),
+                    key: format!("rule `{}`", r.id),
+                    message: format!(
+                        "{field} regex cannot be compiled ({e}); until it is fixed the rule {}",
+                        if r.decision == crate::decision::Verdict::Allow {
+                            "allows nothing"
+                        } else {
+                            "matches every call it applies to"
+                        }
+                    ),
+                });
+            }
+        }
+    }
+    Ok(policy)
 }

@@ -158,6 +158,12 @@ fn authors_get_errors_they_can_fix() {
             "p.toml:4: rule[0]: rule `r`: command regex `a(` at column 12",
         ),
         ("deny = [\"Write(./x)\"]\n", "write `Edit(./x)`"),
+        // Valid syntax, but over the compiled size limit: found by `policy check`, which
+        // compiles every rule regex (the hook compiles them on first use).
+        (
+            "[[rule]]\nid = \"huge\"\ndecision = \"deny\"\ncommand = '\\w{500}\\w{500}'\n",
+            "p.toml:2: rule `huge`: command regex cannot be compiled",
+        ),
     ] {
         std::fs::write(&f, text).unwrap();
         let r = run(

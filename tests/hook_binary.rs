@@ -593,3 +593,32 @@ fn a_policy_s_gitleaks_secrets_never_reach_the_audit_log() {
         "{rec}"
     );
 }
+
+#[test]
+fn a_rule_regex_that_cannot_compile_fails_closed_in_the_hook() {
+    // The hook compiles a rule's regex when a call first needs it. One over the size limits
+    // makes a deny rule match (it holds) and an allow rule match nothing (it grants nothing).
+    let s = Scratch::new("huge-regex");
+    let write = |name: &str, decision: &str, command: &str| {
+        let p = s.root.join(name);
+        std::fs::write(
+            &p,
+            format!("[[rule]]\nid = \"r-{decision}\"\ndecision = \"{decision}\"\ntool = \"Bash\"\ncommand = '{command}'\n"),
+        )
+        .unwrap();
+        p
+    };
+    let ls = pre("Bash", serde_json::json!({"command": "ls"}), &s.proj());
+    let huge = "\\w{500}\\w{500}";
+    let deny = write("deny.toml", "deny", huge);
+    let r = hook(&s, &["--policy", deny.to_str().unwrap()], &ls);
+    assert_eq!(r.decision(), "deny", "{}", r.stdout);
+    assert!(r.stdout.contains("r-deny"), "{}", r.stdout);
+    // The same allow rule with a regex that compiles allows `ls`; with the huge one it does not.
+    let allow = write("allow.toml", "allow", "^ls$");
+    let r = hook(&s, &["--policy", allow.to_str().unwrap()], &ls);
+    assert_eq!(r.decision(), "allow", "{}", r.stdout);
+    let allow = write("allow-huge.toml", "allow", huge);
+    let r = hook(&s, &["--policy", allow.to_str().unwrap()], &ls);
+    assert!(r.stdout.trim().is_empty(), "defer expected: {}", r.stdout);
+}

@@ -127,13 +127,20 @@ fn matches(rule: &Rule, s: &Subject, policy: &Policy) -> bool {
             return false;
         }
     }
+    let fail_closed = rule.decision != crate::decision::Verdict::Allow;
     if let Some(re) = &rule.content
-        && !s.content.as_deref().is_some_and(|c| re.is_match(c))
+        && !s
+            .content
+            .as_deref()
+            .is_some_and(|c| re.is_match_or(c, fail_closed))
     {
         return false;
     }
     if let Some(re) = &rule.command
-        && !s.command.as_deref().is_some_and(|c| re.is_match(c))
+        && !s
+            .command
+            .as_deref()
+            .is_some_and(|c| re.is_match_or(c, fail_closed))
     {
         return false;
     }

@@ -198,7 +198,7 @@ pub fn rule(text: &str, verdict: Verdict, parsed: Parsed, source: Source) -> Res
     });
     let command = parsed
         .command
-        .map(|c| regex::RegexBuilder::new(&c).size_limit(1 << 20).build())
+        .map(|c| super::RuleRegex::new(&c))
         .transpose()
         .map_err(|e| format!("`{text}`: {e}"))?;
     let word = match verdict {

@@ -687,17 +687,13 @@ impl<'h> Merger<'h> {
             None => None,
         };
         let regex =
-            |field: &str, src: &Option<String>| -> Result<Option<regex::Regex>, PolicyError> {
+            |field: &str, src: &Option<String>| -> Result<Option<super::RuleRegex>, PolicyError> {
                 src.as_deref()
                     .map(|s| {
-                        regex::RegexBuilder::new(s)
-                            .size_limit(1 << 20)
-                            .dfa_size_limit(1 << 20)
-                            .build()
-                            .map_err(|e| {
-                                let msg = format!("rule `{id}`: {field} regex `{s}`{{col}}: {e}");
-                                located(l, &format!("rule[{i}]"), s, msg)
-                            })
+                        super::RuleRegex::new(s).map_err(|e| {
+                            let msg = format!("rule `{id}`: {field} regex `{s}`{{col}}: {e}");
+                            located(l, &format!("rule[{i}]"), s, msg)
+                        })
                     })
                     .transpose()
             };
