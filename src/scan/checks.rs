@@ -76,9 +76,12 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "••••",
 ];
 
-/// Template and reference syntax: the value names where the secret comes from.
+/// Template and reference syntax: the value names where the secret comes from. Also what is
+/// left of a value hookguard already redacted (`[hookguard: … redacted]`, or its start when the
+/// text was cut): a marker is not a secret, and redacting it again would never converge.
 pub(crate) fn is_template(v: &str) -> bool {
-    v.starts_with('$')
+    v.starts_with("[hookguard:")
+        || v.starts_with('$')
         || v.starts_with('%')
         || v.starts_with('<')
         || v.starts_with('{')
