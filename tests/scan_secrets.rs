@@ -266,3 +266,29 @@ fn gitleaks_errors_are_clear() {
         assert!(err.contains(want), "{toml:?}: {err}");
     }
 }
+
+#[test]
+fn large_texts_scanned_on_two_threads_find_the_same() {
+    // From 256 KiB the secret rules and the other scanners run side by side; the hits must be
+    // those of the one-thread scan, in the same order.
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 600 * 1024 {
+        text.push_str("fn main() { let x = compute(42); println!(\"{x}\"); }\n");
+        match i % 997 {
+            0 => text.push_str("token = \"ghp_XVG7E2OGXU1GrYldeWhWUaUWMOaVXsj9Kg3l\"\n"),
+            331 => text.push_str("OFFICIAL-SENSITIVE\n"),
+            662 => text.push_str("NHS number 401 023 2137\n"),
+            _ => {}
+        }
+        i += 1;
+    }
+    let s = Scanner::builtin();
+    let parallel = s.scan(&text, Scan::ALL);
+    assert!(parallel.len() >= 6, "{}", parallel.len());
+    assert_eq!(parallel, s.scan_serial(&text, Scan::ALL));
+    assert_eq!(
+        s.scan(&text, Scan::SECRETS),
+        s.scan_serial(&text, Scan::SECRETS)
+    );
+}
