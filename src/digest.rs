@@ -19,7 +19,14 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex(digest(&SHA256, data).as_ref())
+    hex(&sha256(data))
+}
+
+/// The raw digest: no allocation, so a thread that only hashes never sets up a malloc arena.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(digest(&SHA256, data).as_ref());
+    out
 }
 
 /// HMAC-SHA256 of `data` under `key` (any length).

@@ -187,7 +187,7 @@ const PARALLEL_DIGEST_MIN: usize = 128 * 1024;
 /// The input's SHA-256, computed alongside the decision and collected when the audit record
 /// is written.
 struct InputDigest<'scope> {
-    handle: std::sync::Mutex<Option<std::thread::ScopedJoinHandle<'scope, String>>>,
+    handle: std::sync::Mutex<Option<std::thread::ScopedJoinHandle<'scope, [u8; 32]>>>,
     value: std::sync::OnceLock<String>,
     input: &'scope [u8],
 }
@@ -197,9 +197,10 @@ impl InputDigest<'_> {
         self.value
             .get_or_init(|| {
                 let handle = self.handle.lock().ok().and_then(|mut h| h.take());
-                handle
+                let digest = handle
                     .and_then(|h| h.join().ok())
-                    .unwrap_or_else(|| crate::digest::sha256_hex(self.input))
+                    .unwrap_or_else(|| crate::digest::sha256(self.input));
+                crate::digest::hex(&digest)
             })
             .clone()
     }
@@ -209,7 +210,7 @@ impl InputDigest<'_> {
 pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
     std::thread::scope(|scope| {
         let handle = (input.len() >= PARALLEL_DIGEST_MIN)
-            .then(|| scope.spawn(|| crate::digest::sha256_hex(input)));
+            .then(|| scope.spawn(|| crate::digest::sha256(input)));
         let digest = InputDigest {
             handle: std::sync::Mutex::new(handle),
             value: std::sync::OnceLock::new(),
