@@ -24,7 +24,7 @@ pub struct PathPatterns {
     case_insensitive: bool,
     /// Each pattern as path segments, when it uses only `*` and `**` (every built-in pattern
     /// does): matched directly, with nothing to compile.
-    simple: Vec<Option<Vec<String>>>,
+    simple: Vec<Option<Vec<Seg>>>,
     /// The patterns that need globset (`?`, `[…]`, `{…}`, escapes), compiled on first use,
     /// with their indices in `patterns`.
     set: OnceLock<(GlobSet, Vec<usize>)>,
@@ -158,7 +158,7 @@ impl PathPatterns {
 /// A glob as path segments when it uses only literal text, `*` within a segment and `**` as a
 /// whole segment; `None` for anything globset must handle. Lower-cased when matching ignores
 /// case. The path must be absolute or start with `**`, as `anchor` makes every pattern.
-fn simple_segments(glob: &str, case_insensitive: bool) -> Option<Vec<String>> {
+fn simple_segments(glob: &str, case_insensitive: bool) -> Option<Vec<Seg>> {
     if glob
         .bytes()
         .any(|b| matches!(b, b'?' | b'[' | b']' | b'{' | b'}' | b'\\'))
@@ -173,16 +173,40 @@ fn simple_segments(glob: &str, case_insensitive: bool) -> Option<Vec<String>> {
     } else {
         glob
     };
-    let segs: Vec<String> = glob
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let segs: Vec<&str> = glob.split('/').filter(|s| !s.is_empty()).collect();
     // `**` must stand alone in its segment; `a**b` means something else to globset.
-    if segs.iter().any(|s| s.contains("**") && s != "**") || segs.is_empty() {
+    if segs.iter().any(|s| s.contains("**") && *s != "**") || segs.is_empty() {
         return None;
     }
-    Some(segs)
+    Some(segs.into_iter().map(Seg::new).collect())
+}
+
+/// One segment of a simple glob, with where its `*`s are found once, when the pattern is
+/// pushed, rather than on every match (every file a command touches is matched against every
+/// excluded and production pattern).
+#[derive(Debug, Clone)]
+struct Seg {
+    text: String,
+    globstar: bool,
+    /// The first and last `*`, if any.
+    stars: Option<(usize, usize)>,
+}
+
+impl Seg {
+    fn new(s: &str) -> Seg {
+        Seg {
+            text: s.to_string(),
+            globstar: s == "**",
+            stars: s.find('*').zip(s.rfind('*')),
+        }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        match self.stars {
+            None => self.text == text,
+            Some((first, last)) => wildcard_at(&self.text, first, last, text),
+        }
+    }
 }
 
 /// Lower case for case-insensitive matching: `to_lowercase`, with the common all-ASCII case
@@ -198,7 +222,7 @@ fn fold_case(s: &str) -> String {
 /// Whether path components match glob segments, with globset's semantics: `*` never crosses a
 /// `/`; `**` matches any number of components, but a trailing `**` at least one (`a/**` matches
 /// what is under `a`, not `a` itself).
-fn segments_match(segs: &[String], comps: &[&str]) -> bool {
+fn segments_match(segs: &[Seg], comps: &[&str]) -> bool {
     if comps.len() < 63 {
         segments_match_bits(segs, comps)
     } else {
@@ -209,7 +233,7 @@ fn segments_match(segs: &[String], comps: &[&str]) -> bool {
 /// [`segments_match`] for paths of fewer than 63 components, with the reachable set as the bits
 /// of one word: no allocation per pattern and segment (the matching of every path against the
 /// excluded and production lists runs on every file tool call).
-fn segments_match_bits(segs: &[String], comps: &[&str]) -> bool {
+fn segments_match_bits(segs: &[Seg], comps: &[&str]) -> bool {
     let n = comps.len();
     let all: u64 = (1u64 << (n + 1)) - 1;
     // Bit j: the segments so far can consume exactly the first j components.
@@ -219,7 +243,7 @@ fn segments_match_bits(segs: &[String], comps: &[&str]) -> bool {
             return false;
         }
         let lowest = reach & reach.wrapping_neg();
-        reach = if seg == "**" {
+        reach = if seg.globstar {
             if i == segs.len() - 1 {
                 // At least one component: every j above the lowest reachable one.
                 all & !((lowest << 1) - 1)
@@ -232,7 +256,7 @@ fn segments_match_bits(segs: &[String], comps: &[&str]) -> bool {
             while bits != 0 {
                 let j = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if wildcard_exact(seg, comps[j]) {
+                if seg.matches(comps[j]) {
                     next |= 1u64 << (j + 1);
                 }
             }
@@ -243,13 +267,13 @@ fn segments_match_bits(segs: &[String], comps: &[&str]) -> bool {
 }
 
 /// [`segments_match`] for any depth.
-fn segments_match_vec(segs: &[String], comps: &[&str]) -> bool {
+fn segments_match_vec(segs: &[Seg], comps: &[&str]) -> bool {
     // reach[j]: the first i segments can consume exactly the first j components.
     let mut reach = vec![false; comps.len() + 1];
     reach[0] = true;
     for (i, seg) in segs.iter().enumerate() {
         let mut next = vec![false; comps.len() + 1];
-        if seg == "**" {
+        if seg.globstar {
             let trailing = i == segs.len() - 1;
             let mut any = false;
             for j in 0..=comps.len() {
@@ -264,7 +288,7 @@ fn segments_match_vec(segs: &[String], comps: &[&str]) -> bool {
             }
         } else {
             for j in 0..comps.len() {
-                if reach[j] && wildcard_exact(seg, comps[j]) {
+                if reach[j] && seg.matches(comps[j]) {
                     next[j + 1] = true;
                 }
             }
@@ -276,9 +300,14 @@ fn segments_match_vec(segs: &[String], comps: &[&str]) -> bool {
 
 /// `*`-wildcard match of one segment, case as given (callers fold case beforehand).
 fn wildcard_exact(pattern: &str, text: &str) -> bool {
-    let (Some(first_star), Some(last_star)) = (pattern.find('*'), pattern.rfind('*')) else {
-        return pattern == text;
-    };
+    match pattern.find('*').zip(pattern.rfind('*')) {
+        Some((first, last)) => wildcard_at(pattern, first, last, text),
+        None => pattern == text,
+    }
+}
+
+/// [`wildcard_exact`] with the first and last `*` of `pattern` already found.
+fn wildcard_at(pattern: &str, first_star: usize, last_star: usize, text: &str) -> bool {
     let (first, last) = (&pattern[..first_star], &pattern[last_star + 1..]);
     if text.len() < first.len() + last.len() || !text.starts_with(first) || !text.ends_with(last) {
         return false;
@@ -402,18 +431,19 @@ mod tests {
             comps in proptest::collection::vec("(a|b|ab|aba|ba|bb)", 0..70),
         ) {
             let comps: Vec<&str> = comps.iter().map(String::as_str).collect();
+            let segs: Vec<Seg> = segs.iter().map(|s| Seg::new(s)).collect();
             if comps.len() < 63 {
                 proptest::prop_assert_eq!(
                     segments_match_bits(&segs, &comps),
                     segments_match_vec(&segs, &comps),
-                    "segs {:?} comps {:?}", segs, comps
+                    "segs {:?} comps {:?}", segs.iter().map(|s| &s.text).collect::<Vec<_>>(), comps
                 );
             }
             let short = &comps[..comps.len().min(5)];
             proptest::prop_assert_eq!(
                 segments_match_bits(&segs, short),
                 segments_match_vec(&segs, short),
-                "segs {:?} comps {:?}", segs, short
+                "segs {:?} comps {:?}", segs.iter().map(|s| &s.text).collect::<Vec<_>>(), short
             );
         }
     }
