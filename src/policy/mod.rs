@@ -187,19 +187,36 @@ impl PolicyError {
 #[derive(Debug, Clone)]
 pub struct RuleRegex {
     pattern: String,
+    /// Literals one of which every match starts with (from the parsed pattern), when there is
+    /// such a finite set: a text that holds none of them cannot match, and the regex is not
+    /// compiled for it. A Bash call consults every command rule, so this is what keeps a policy
+    /// of many command rules from compiling them all on every call.
+    needles: Option<Vec<Vec<u8>>>,
     compiled: std::sync::OnceLock<Result<Regex, String>>,
 }
 
 impl RuleRegex {
     /// Checks the pattern's syntax (the same parser and limits `regex` uses) without compiling.
     pub fn new(pattern: &str) -> Result<RuleRegex, String> {
-        regex_syntax::Parser::new()
+        let hir = regex_syntax::Parser::new()
             .parse(pattern)
             .map_err(|e| e.to_string())?;
+        let seq = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+        let needles = seq
+            .literals()
+            .filter(|ls| !ls.is_empty() && ls.iter().all(|l| !l.is_empty()))
+            .map(|ls| ls.iter().map(|l| l.as_bytes().to_vec()).collect());
         Ok(RuleRegex {
             pattern: pattern.to_string(),
+            needles,
             compiled: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Whether the regex has been compiled (for tests).
+    #[doc(hidden)]
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
     }
 
     pub fn as_str(&self) -> &str {
@@ -224,6 +241,13 @@ impl RuleRegex {
     /// a rule that denies or asks (it holds), false for one that allows (it grants nothing).
     /// `policy check` reports such a regex.
     pub fn is_match_or(&self, text: &str, fail_closed: bool) -> bool {
+        if let Some(needles) = &self.needles
+            && !needles
+                .iter()
+                .any(|n| memchr::memmem::find(text.as_bytes(), n).is_some())
+        {
+            return false;
+        }
         match self.compiled() {
             Ok(re) => re.is_match(text),
             Err(_) => fail_closed,
@@ -375,4 +399,51 @@ impl Policy {
 /// `a.b` is a prefix of the rule `a.b` and `a.b.c`, not of `a.bc`.
 pub fn is_prefix_of_rule(prefix: &str, rule: &str) -> bool {
     rule == prefix || (rule.starts_with(prefix) && rule.as_bytes().get(prefix.len()) == Some(&b'.'))
+}
+
+#[cfg(test)]
+mod rule_regex_tests {
+    use super::RuleRegex;
+
+    #[test]
+    fn literal_prefilter_answers_like_the_regex() {
+        let patterns = [
+            r"^(kubectl|helm) .*--context[= ]prod\b",
+            r"(?i)terraform\s+(apply|destroy)",
+            r"\bDROP\s+TABLE\b",
+            r"[a-z]+@example\.gov\.uk",
+            r"^git push .*--force",
+            r".*",
+            r"",
+            r"x|",
+            r"(?i)secret",
+        ];
+        let texts = [
+            "",
+            "ls -la",
+            "kubectl get pods --context=prod",
+            "KUBECTL get pods --context=prod",
+            "helm upgrade x --context prod",
+            "TERRAFORM   Apply -auto-approve",
+            "psql -c 'drop table users'",
+            "psql -c 'DROP   TABLE users'",
+            "mail bob@example.gov.uk",
+            "git push origin main --force",
+            "echo SeCrEt",
+            "naïve ünïcode ✓",
+        ];
+        for p in patterns {
+            let rr = RuleRegex::new(p).unwrap();
+            let re = regex::Regex::new(p).unwrap();
+            for t in texts {
+                assert_eq!(rr.is_match_or(t, true), re.is_match(t), "{p:?} on {t:?}");
+            }
+        }
+        // A command that holds none of a rule's literals never compiles its regex.
+        let rr = RuleRegex::new(r"^(kubectl|helm) .*--context[= ]prod\b").unwrap();
+        assert!(!rr.is_match_or("cargo test", true));
+        assert!(!rr.is_compiled());
+        assert!(rr.is_match_or("kubectl apply --context prod", true));
+        assert!(rr.is_compiled());
+    }
 }
