@@ -222,6 +222,23 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
             if n == 0 {
                 break;
             }
+            // The live file is read after the lock is released, so an append can be half
+            // written at its end. A last line without its newline that starts at or after the
+            // end the head records is that append, not a truncation: the head is rewritten only
+            // after the record is complete, and a record cut short inside what the head covers
+            // still fails below ("records were removed from the end").
+            if live
+                && !buf.ends_with(b"\n")
+                && head
+                    .as_ref()
+                    .is_some_and(|h| h.ino == ino && offset >= h.len)
+            {
+                notes.push(
+                    "a record being appended while verify read the log was left for the next run"
+                        .to_string(),
+                );
+                break;
+            }
             line_no += 1;
             offset += n as u64;
             let first_seq_pending = w.records == 0;
@@ -333,6 +350,29 @@ mod tests {
             .collect();
         f(&mut lines);
         std::fs::write(p, lines.join("\n") + "\n").unwrap();
+    }
+
+    #[test]
+    fn an_append_in_progress_is_not_a_break_but_a_cut_record_is() {
+        use std::io::Write;
+        // What verify can read while a hook is half way through writing a record: a last line
+        // without its newline, past the end the head records.
+        let (_d, p) = log_with(3);
+        let whole = std::fs::read(&p).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"ts\":\"2026-11-22T00:00:00Z\",\"event\":\"Pre")
+            .unwrap();
+        let r = verify(&p, None).unwrap();
+        assert_eq!((r.records, &r.first_error), (3, &None), "{r:?}");
+        assert!(
+            r.notes.iter().any(|n| n.contains("being appended")),
+            "{r:?}"
+        );
+        // The last committed record cut short (no newline, inside what the head covers) is
+        // still a break.
+        std::fs::write(&p, &whole[..whole.len() - 20]).unwrap();
+        let r = verify(&p, None).unwrap();
+        assert!(r.first_error.is_some(), "{r:?}");
     }
 
     #[test]
