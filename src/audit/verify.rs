@@ -168,7 +168,12 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
     let mut opened = Vec::with_capacity(files.len());
     for file in &files {
         match std::fs::File::open(file) {
-            Ok(f) => opened.push((file.clone(), f)),
+            Ok(f) => {
+                // Under the lock no append is half done: the length now is where the snapshot
+                // of the live file ends, whatever is appended while it is read.
+                let len = f.metadata()?.len();
+                opened.push((file.clone(), f, len));
+            }
             // A live log that does not exist yet (just rotated, or never written) is empty.
             Err(e) if file == path && e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
@@ -209,11 +214,12 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
             notes,
         })
     };
-    for (file, f) in opened {
+    for (file, f, len) in opened {
         let file = &file;
         let live = file == path;
         let ino = f.metadata()?.ino();
-        let mut reader = std::io::BufReader::new(f);
+        let limit = if live && locked { len } else { u64::MAX };
+        let mut reader = std::io::BufReader::new(std::io::Read::take(f, limit));
         let (mut offset, mut line_no, mut buf) = (0u64, 0usize, Vec::new());
         let mut hash_at_head = None;
         loop {
@@ -222,12 +228,14 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
             if n == 0 {
                 break;
             }
-            // The live file is read after the lock is released, so an append can be half
-            // written at its end. A last line without its newline that starts at or after the
-            // end the head records is that append, not a truncation: the head is rewritten only
-            // after the record is complete, and a record cut short inside what the head covers
-            // still fails below ("records were removed from the end").
+            // Without the lock (a writer held it for over a second) the snapshot of the live
+            // file has no fixed end, and an append can be half written there. A last line
+            // without its newline that starts at or after the end the head records is that
+            // append, not a truncation: the head is rewritten only after the record is
+            // complete, and a record cut short inside what the head covers still fails below
+            // ("records were removed from the end"). With the lock, a torn line is a break.
             if live
+                && !locked
                 && !buf.ends_with(b"\n")
                 && head
                     .as_ref()
@@ -353,23 +361,28 @@ mod tests {
     }
 
     #[test]
-    fn an_append_in_progress_is_not_a_break_but_a_cut_record_is() {
+    fn an_append_in_progress_is_not_a_break_but_a_torn_line_is() {
         use std::io::Write;
-        // What verify can read while a hook is half way through writing a record: a last line
-        // without its newline, past the end the head records.
         let (_d, p) = log_with(3);
         let whole = std::fs::read(&p).unwrap();
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(b"{\"ts\":\"2026-11-22T00:00:00Z\",\"event\":\"Pre")
             .unwrap();
+        // Nobody holds the lock: the line is torn (a crash mid-write), and that is reported.
         let r = verify(&p, None).unwrap();
+        assert_eq!(r.first_error.as_ref().map(|e| e.line), Some(4), "{r:?}");
+        // A writer holds the lock (verify gives up waiting after a second): the same line past
+        // the end the head records is a record being appended, left for the next run.
+        let sidecar = std::fs::File::open(head_path(&p)).unwrap();
+        sidecar.lock().unwrap();
+        let r = verify(&p, None).unwrap();
+        sidecar.unlock().unwrap();
         assert_eq!((r.records, &r.first_error), (3, &None), "{r:?}");
         assert!(
             r.notes.iter().any(|n| n.contains("being appended")),
             "{r:?}"
         );
-        // The last committed record cut short (no newline, inside what the head covers) is
-        // still a break.
+        // The last committed record cut short is a break either way.
         std::fs::write(&p, &whole[..whole.len() - 20]).unwrap();
         let r = verify(&p, None).unwrap();
         assert!(r.first_error.is_some(), "{r:?}");
