@@ -31,8 +31,10 @@ pub struct Event {
 
     // Tool events.
     pub tool_name: Option<String>,
+    #[serde(deserialize_with = "one_copy")]
     pub tool_input: Option<Value>,
     pub tool_use_id: Option<String>,
+    #[serde(deserialize_with = "one_copy")]
     pub tool_response: Option<Value>,
     #[serde(deserialize_with = "lenient")]
     pub duration_ms: Option<f64>,
@@ -52,6 +54,28 @@ pub struct Event {
     #[serde(deserialize_with = "lenient")]
     pub reason: Option<String>,
     pub file_path: Option<String>,
+}
+
+/// `tool_input` and `tool_response`: exactly what `serde_json` makes of them, built without its
+/// second copy of every large string (`crate::onecopy`). The text is borrowed from the event,
+/// validated by `serde_json`; small values, and anything the one-copy builder does not take,
+/// go to `serde_json` itself.
+fn one_copy<'de, D>(d: D) -> Result<Option<Value>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let Some(raw) = Option::<&'de serde_json::value::RawValue>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let text = raw.get();
+    if text.len() >= crate::onecopy::MIN_BYTES
+        && let Some(v) = crate::onecopy::parse(text)
+    {
+        return Ok(Some(v));
+    }
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// Fields that inform the audit record but decide nothing: a value of an unexpected type is
@@ -192,6 +216,30 @@ impl ToolKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_tool_input_and_response_are_what_serde_json_reads() {
+        // Over 64 KiB the values are built in one copy (crate::onecopy); the result must be
+        // serde_json's, escapes, surrogate pairs and repeated keys included.
+        let mut content = String::new();
+        while content.len() < 200 * 1024 {
+            content.push_str(r#"line \"quoted\" \\ tab\t é ✓ \ud83d\ude00 \u0041\n"#);
+        }
+        let text = format!(
+            r#"{{"hook_event_name":"PostToolUse","tool_name":"Read","tool_input":{{"file_path":"/p/a","file_path":"/p/b","content":"{content}","n":[1,2.5,-3e-2]}},"tool_response":{{"type":"text","file":{{"content":"{content}","numLines":3}}}}}}"#
+        );
+        let e = Event::parse(text.as_bytes()).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(e.tool_input.as_ref(), Some(&v["tool_input"]));
+        assert_eq!(e.tool_response.as_ref(), Some(&v["tool_response"]));
+        assert_eq!(e.input_str("file_path"), Some("/p/b"));
+        // A lone surrogate is refused as serde_json refuses it.
+        let bad = text.replacen(r"\ud83d\ude00", r"\ud83d", 1);
+        assert_eq!(
+            Event::parse(bad.as_bytes()).is_err(),
+            serde_json::from_str::<Value>(&bad).is_err()
+        );
+    }
 
     #[test]
     fn unknown_fields_and_missing_fields_are_fine() {

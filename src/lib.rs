@@ -10,6 +10,7 @@ pub mod digest;
 pub mod doctor;
 pub mod event;
 pub mod install;
+mod onecopy;
 pub mod output;
 pub mod paths;
 pub mod policy;

@@ -1,0 +1,348 @@
+//! Building a `serde_json::Value` from JSON text that `serde_json` has already validated, with
+//! each string unescaped straight into its final `String`.
+//!
+//! `serde_json` unescapes a string into a scratch buffer and then copies it into the `String`
+//! it returns: for a 1 MB Write, two megabytes of fresh memory, about 270 page faults and a
+//! millisecond of system time on the 2-core VM (docs/performance.md). The event is parsed with
+//! `serde_json` as before, with `tool_input` and `tool_response` taken as borrowed
+//! [`serde_json::value::RawValue`]s (validated, not copied); this module then builds their
+//! values in one pass. Anything it does not take exactly as `serde_json` would (a lone
+//! surrogate, a control character, a number it cannot read) is an error, and the caller falls
+//! back to `serde_json` itself, so the result is always `serde_json`'s (property-tested).
+
+use serde_json::{Map, Number, Value};
+
+/// Values smaller than this are left to `serde_json`: the copy costs nothing there.
+pub const MIN_BYTES: usize = 64 * 1024;
+
+/// Deeper nesting is left to `serde_json` (which limits it to 128).
+const MAX_DEPTH: usize = 64;
+
+/// The value of validated JSON text `raw`, or `None` if this parser would not give exactly
+/// `serde_json`'s answer (then use `serde_json`).
+pub fn parse(raw: &str) -> Option<Value> {
+    let mut p = Parser {
+        b: raw.as_bytes(),
+        s: raw,
+        i: 0,
+    };
+    let v = p.value(0)?;
+    p.ws();
+    (p.i == p.b.len()).then_some(v)
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    s: &'a str,
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self
+            .b
+            .get(self.i)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        match *self.b.get(self.i)? {
+            b'{' => {
+                self.i += 1;
+                let mut map = Map::new();
+                self.ws();
+                if self.b.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                    return Some(Value::Object(map));
+                }
+                loop {
+                    self.ws();
+                    let key = self.string()?;
+                    self.eat(b':')?;
+                    let v = self.value(depth + 1)?;
+                    // As serde_json: a repeated key keeps the last value.
+                    map.insert(key, v);
+                    self.ws();
+                    match *self.b.get(self.i)? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Some(Value::Object(map));
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.b.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                    return Some(Value::Array(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.ws();
+                    match *self.b.get(self.i)? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(Value::Array(items));
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => self.string().map(Value::String),
+            b't' => self.literal("true", Value::Bool(true)),
+            b'f' => self.literal("false", Value::Bool(false)),
+            b'n' => self.literal("null", Value::Null),
+            _ => self.number(),
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Value) -> Option<Value> {
+        self.b[self.i..].starts_with(word.as_bytes()).then(|| {
+            self.i += word.len();
+            v
+        })
+    }
+
+    fn number(&mut self) -> Option<Value> {
+        let start = self.i;
+        while self
+            .b
+            .get(self.i)
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+        {
+            self.i += 1;
+        }
+        // Numbers are short: serde_json reads them, so their precision rules are its own.
+        let n: Number = serde_json::from_str(&self.s[start..self.i]).ok()?;
+        Some(Value::Number(n))
+    }
+
+    /// A string literal at `self.i`, unescaped into one `String` sized for it.
+    fn string(&mut self) -> Option<String> {
+        if self.b.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        self.i += 1;
+        let body_start = self.i;
+        // The end: the first `"` not escaped. Every `\` escapes the byte after it.
+        let mut j = self.i;
+        loop {
+            let k = j + memchr::memchr2(b'"', b'\\', self.b.get(j..)?)?;
+            if self.b[k] == b'"' {
+                j = k;
+                break;
+            }
+            j = k + 2;
+        }
+        let body = &self.s[body_start..j];
+        self.i = j + 1;
+        let mut out = String::with_capacity(body.len());
+        let bytes = body.as_bytes();
+        let (mut at, mut from) = (0, 0);
+        while let Some(off) = memchr::memchr(b'\\', &bytes[at..]) {
+            let p = at + off;
+            out.push_str(&body[from..p]);
+            let (ch, len) = match *bytes.get(p + 1)? {
+                b'"' => ('"', 2),
+                b'\\' => ('\\', 2),
+                b'/' => ('/', 2),
+                b'b' => ('\u{8}', 2),
+                b'f' => ('\u{c}', 2),
+                b'n' => ('\n', 2),
+                b'r' => ('\r', 2),
+                b't' => ('\t', 2),
+                b'u' => {
+                    let hi = hex4(bytes.get(p + 2..p + 6)?)?;
+                    match hi {
+                        0xD800..=0xDBFF => {
+                            // A leading surrogate must be followed by `\u` and a trailing one.
+                            if bytes.get(p + 6..p + 8)? != b"\\u" {
+                                return None;
+                            }
+                            let lo = hex4(bytes.get(p + 8..p + 12)?)?;
+                            if !(0xDC00..=0xDFFF).contains(&lo) {
+                                return None;
+                            }
+                            let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            (char::from_u32(c)?, 12)
+                        }
+                        0xDC00..=0xDFFF => return None,
+                        c => (char::from_u32(c)?, 6),
+                    }
+                }
+                _ => return None,
+            };
+            out.push(ch);
+            at = p + len;
+            from = at;
+        }
+        out.push_str(&body[from..]);
+        // A raw control character is not valid JSON in a string: leave the verdict to
+        // serde_json.
+        if body.bytes().any(|c| c < 0x20) {
+            return None;
+        }
+        Some(out)
+    }
+}
+
+fn hex4(h: &[u8]) -> Option<u32> {
+    let mut v = 0;
+    for &c in h {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn same_as_serde(text: &str) {
+        let theirs: Result<Value, _> = serde_json::from_str(text);
+        match (parse(text), theirs) {
+            (Some(ours), Ok(theirs)) => assert_eq!(ours, theirs, "{text:?}"),
+            // Not taken: the caller uses serde_json's answer.
+            (None, _) => {}
+            (Some(ours), Err(e)) => panic!("{text:?}: ours {ours:?}, serde_json: {e}"),
+        }
+    }
+
+    #[test]
+    fn table() {
+        for t in [
+            r#"{"content":"a\nb\t\"c\"\\ \/ \b\f\r \u00e9 \ud83d\ude00 ✓","n":[1,-2.5,3e2,1E-3,0,12345678901234567890],"x":null,"y":true,"z":false,"o":{}}"#,
+            r#"  { "a" : [ ] , "a" : "last wins" }  "#,
+            r#""\ud800""#,
+            r#""\udc00""#,
+            r#""\ud800\u0041""#,
+            "\"tab\there\"",
+            r#"{"k\"ey":"v"}"#,
+            r#"[1,2,[3,[4,{"a":"b"}]]]"#,
+            r#""\u0000""#,
+            r#"{"a":1}x"#,
+        ] {
+            same_as_serde(t);
+        }
+        assert_eq!(parse(r#"{"content":"a\nb"}"#).unwrap()["content"], "a\nb");
+        assert!(parse(r#""\ud800""#).is_none());
+        assert!(parse("\"tab\there\"").is_none());
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            "[\"\\\\/\\n\\t\\u{0}-\\u{1f}\\u{7f}\\u{d7ff}\\u{e000}\\u{10ffff}a-z]{0,40}"
+                .prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Re-escapes a serialised value's strings in the other ways JSON allows: `\/`, `\uXXXX`
+    /// for any character (surrogate pairs above the BMP), whitespace between tokens.
+    fn respell(text: &str, seed: u64) -> String {
+        let mut out = String::new();
+        let mut state = seed | 1;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut in_str = false;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if !in_str {
+                if c == '"' {
+                    in_str = true;
+                }
+                out.push(c);
+                if matches!(c, ',' | ':' | '[' | '{') && next() % 3 == 0 {
+                    out.push_str([" ", "\n", "\t ", "\r\n"][(next() % 4) as usize]);
+                }
+                continue;
+            }
+            match c {
+                '"' => {
+                    in_str = false;
+                    out.push(c);
+                }
+                '\\' => {
+                    out.push(c);
+                    if let Some(e) = chars.next() {
+                        out.push(e);
+                        if e == 'u' {
+                            for _ in 0..4 {
+                                out.extend(chars.next());
+                            }
+                        }
+                    }
+                }
+                '/' if next() % 2 == 0 => out.push_str("\\/"),
+                c if next() % 4 == 0 => {
+                    let mut buf = [0u16; 2];
+                    for u in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// Whatever serde_json reads, this reads the same, however the text spells it.
+        #[test]
+        fn agrees_with_serde_json(v in json_value(), seed in any::<u64>()) {
+            let text = serde_json::to_string(&v).unwrap();
+            // Compared with serde_json's reading of the text, not with `v`: without its
+            // float_roundtrip feature serde_json may read a float back one ulp away, and the
+            // hook must see exactly what it would have seen before.
+            let theirs: Value = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(parse(&text), Some(theirs));
+            let respelled = respell(&text, seed);
+            let theirs: Value = serde_json::from_str(&respelled).unwrap();
+            prop_assert_eq!(parse(&respelled), Some(theirs), "{}", respelled);
+        }
+
+        /// Arbitrary text: never a different answer from serde_json's, never a panic.
+        #[test]
+        fn never_disagrees_on_arbitrary_text(text in "[\\[\\]{}\",:\\\\ubnrtfd0-9a-fA-F.eE+\\- \t\u{1}é]{0,40}") {
+            same_as_serde(&text);
+        }
+    }
+}
