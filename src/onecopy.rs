@@ -135,32 +135,27 @@ impl Parser<'_> {
         Some(Value::Number(n))
     }
 
-    /// A string literal at `self.i`, unescaped into one `String` sized for it.
+    /// A string literal at `self.i`, unescaped into one `String` in one pass.
     fn string(&mut self) -> Option<String> {
         if self.b.get(self.i) != Some(&b'"') {
             return None;
         }
-        self.i += 1;
-        let body_start = self.i;
-        // The end: the first `"` not escaped. Every `\` escapes the byte after it.
-        let mut j = self.i;
+        let start = self.i + 1;
+        let mut out = String::new();
+        let (mut at, mut from) = (start, start);
         loop {
-            let k = j + memchr::memchr2(b'"', b'\\', self.b.get(j..)?)?;
+            let k = at + memchr::memchr2(b'"', b'\\', self.b.get(at..)?)?;
+            out.push_str(&self.s[from..k]);
             if self.b[k] == b'"' {
-                j = k;
-                break;
+                self.i = k + 1;
+                // A raw control character is not valid JSON in a string: leave the verdict to
+                // serde_json. (A fold, not `any`, so that it vectorises.)
+                let control = self.b[start..k]
+                    .iter()
+                    .fold(false, |acc, &c| acc | (c < 0x20));
+                return (!control).then_some(out);
             }
-            j = k + 2;
-        }
-        let body = &self.s[body_start..j];
-        self.i = j + 1;
-        let mut out = String::with_capacity(body.len());
-        let bytes = body.as_bytes();
-        let (mut at, mut from) = (0, 0);
-        while let Some(off) = memchr::memchr(b'\\', &bytes[at..]) {
-            let p = at + off;
-            out.push_str(&body[from..p]);
-            let (ch, len) = match *bytes.get(p + 1)? {
+            let (ch, len) = match *self.b.get(k + 1)? {
                 b'"' => ('"', 2),
                 b'\\' => ('\\', 2),
                 b'/' => ('/', 2),
@@ -170,14 +165,14 @@ impl Parser<'_> {
                 b'r' => ('\r', 2),
                 b't' => ('\t', 2),
                 b'u' => {
-                    let hi = hex4(bytes.get(p + 2..p + 6)?)?;
+                    let hi = hex4(self.b.get(k + 2..k + 6)?)?;
                     match hi {
                         0xD800..=0xDBFF => {
                             // A leading surrogate must be followed by `\u` and a trailing one.
-                            if bytes.get(p + 6..p + 8)? != b"\\u" {
+                            if self.b.get(k + 6..k + 8)? != b"\\u" {
                                 return None;
                             }
-                            let lo = hex4(bytes.get(p + 8..p + 12)?)?;
+                            let lo = hex4(self.b.get(k + 8..k + 12)?)?;
                             if !(0xDC00..=0xDFFF).contains(&lo) {
                                 return None;
                             }
@@ -191,16 +186,9 @@ impl Parser<'_> {
                 _ => return None,
             };
             out.push(ch);
-            at = p + len;
+            at = k + len;
             from = at;
         }
-        out.push_str(&body[from..]);
-        // A raw control character is not valid JSON in a string: leave the verdict to
-        // serde_json.
-        if body.bytes().any(|c| c < 0x20) {
-            return None;
-        }
-        Some(out)
     }
 }
 
