@@ -33,30 +33,12 @@ fn main() {
 }
 RS
 rustc -O -o "$OUT/floor" "$OUT/floor.rs"
-# The binary as deployed: scripts/release-build.sh (static on linux-gnu, ADR 0011); BIN=… to
-# measure another one; NO_BUILD=1 takes the last build (static if there is one).
-if [ -z "${BIN:-}" ]; then
-    host=$(rustc -vV | sed -n 's/^host: //p')
-    if [ -n "${NO_BUILD:-}" ]; then
-        BIN=target/$host/release/hookguard
-        [ -x "$BIN" ] || BIN=target/release/hookguard
-    elif [ -x scripts/release-build.sh ]; then
-        BIN=$(scripts/release-build.sh)
-    else
-        cargo build --release --quiet
-        BIN=target/release/hookguard
-    fi
-fi
-BIN=$(realpath "$BIN")
-echo "binary: $BIN" >&2
+. scripts/bench-lib.sh
+pick_binary
 
-# A hyperfine that can feed stdin to a command run without a shell (-N).
-has_input() { [ -x "$1" ] && "$1" --help 2>/dev/null | grep -q -- '--input'; }
 HF=
 if [ -z "${NO_HYPERFINE:-}" ]; then
-    for c in "${HYPERFINE:-}" target/tools/bin/hyperfine "$(command -v hyperfine || true)"; do
-        if [ -n "$c" ] && has_input "$c"; then HF=$c; break; fi
-    done
+    find_hyperfine
     if [ -z "$HF" ]; then
         echo "no hyperfine with --input; installing hyperfine 1.20.0 into target/tools" >&2
         if cargo install hyperfine@1.20.0 --locked --quiet --root target/tools >&2; then

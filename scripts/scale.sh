@@ -29,28 +29,10 @@ OUT=target/bench/scale
 mkdir -p "$OUT"
 WORK=$(mktemp -d /var/tmp/hookguard-scale.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-# The binary as deployed: scripts/release-build.sh (static on linux-gnu, ADR 0011); BIN=… to
-# measure another one; NO_BUILD=1 takes the last build (static if there is one).
-if [ -z "${BIN:-}" ]; then
-    host=$(rustc -vV | sed -n 's/^host: //p')
-    if [ -n "${NO_BUILD:-}" ]; then
-        BIN=target/$host/release/hookguard
-        [ -x "$BIN" ] || BIN=target/release/hookguard
-    elif [ -x scripts/release-build.sh ]; then
-        BIN=$(scripts/release-build.sh)
-    else
-        cargo build --release --quiet
-        BIN=target/release/hookguard
-    fi
-fi
-BIN=$(realpath "$BIN")
-echo "binary: $BIN" >&2
+. scripts/bench-lib.sh
+pick_binary
 
-has_input() { [ -x "$1" ] && "$1" --help 2>/dev/null | grep -q -- '--input'; }
-HF=
-for c in "${HYPERFINE:-}" target/tools/bin/hyperfine "$(command -v hyperfine || true)"; do
-    if [ -n "$c" ] && has_input "$c"; then HF=$c; break; fi
-done
+find_hyperfine
 
 CURVES=${*:-write command rules audit}
 SLOW="${SLOW:-}" WORK="$WORK" BIN="$BIN" HF="$HF" RUNS="${RUNS:-10}" CURVES="$CURVES" OUT="$OUT" python3 - <<'PY'
