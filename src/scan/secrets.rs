@@ -804,8 +804,6 @@ fn generic_assignment(
     if !secret_name_ok(name) || looks_like_reference(v) || v.len() > 256 {
         return false;
     }
-    // The last segment of a path or a type name (`alias/aws/secretsmanager`,
-    // `AWS::IAM::AccessKey`), not a variable.
     let name_start = base + caps.get(1).map_or(0, |m| m.start());
     let before = &text[..name_start];
     let colon_in_word = before.ends_with(b":")
@@ -814,11 +812,12 @@ fn generic_assignment(
             .checked_sub(2)
             .is_some_and(|i| before[i].is_ascii_alphanumeric());
     if before.ends_with(b"/") || before.ends_with(b"::") || colon_in_word {
-        // A segment of a path, a type name or an ARN (`…:secret:MyTestSecret-a1b2c3`).
+        // A segment of a path, a type name or an ARN (`alias/aws/secretsmanager`,
+        // `AWS::IAM::AccessKey`, `…:secret:MyTestSecret-a1b2c3`), not a variable.
         return false;
     }
-    let lower_name = name.to_ascii_lowercase();
-    if is_uuid(v) && (lower_name.contains("client") || lower_name.contains("request")) {
+    let lower = name.to_ascii_lowercase();
+    if is_uuid(v) && (lower.contains("client") || lower.contains("request")) {
         // AWS's idempotency tokens (`ClientToken`, `RequestToken`) are UUIDs.
         return false;
     }
@@ -835,7 +834,6 @@ fn generic_assignment(
     if !has_letter || !has_digit {
         return false;
     }
-    let lower = name.to_ascii_lowercase();
     let entropy = shannon_entropy(v.as_bytes());
     if lower.contains("pass") || lower.contains("pwd") {
         // Passwords are short and chosen by people: a lower bar, but never a placeholder.
