@@ -15,7 +15,8 @@ fn main() -> ExitCode {
         let _ = writeln!(std::io::stderr(), "hookguard: internal error: {info}");
     }));
     // The hook is the hot path: it is parsed on its own, without building every subcommand.
-    let parsed = if std::env::args_os().nth(1).is_some_and(|a| a == "hook") {
+    let is_hook = std::env::args_os().nth(1).is_some_and(|a| a == "hook");
+    let parsed = if is_hook {
         HookCli::try_parse_hook(std::env::args_os().skip(1)).map(|args| Cli {
             command: Command::Hook(args),
         })
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             // For the hook, a bad command line is a broken registration: fail closed.
-            if std::env::args().nth(1).as_deref() == Some("hook") {
+            if is_hook {
                 let reason = format!(
                     "the hookguard registration has invalid arguments, so it refuses every call (fail closed): {}",
                     e.to_string().lines().next().unwrap_or("")

@@ -182,6 +182,25 @@ fn invalid_hook_arguments_fail_closed() {
             r.stderr
         );
     }
+    // A value that is not UTF-8 is refused the same way.
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let out = std::process::Command::new(bin())
+            .arg("hook")
+            .arg("--profile")
+            .arg(std::ffi::OsStr::from_bytes(b"\xffci"))
+            .env_clear()
+            .env("HOME", s.home())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("\"permissionDecision\":\"deny\""),
+            "{stdout}"
+        );
+    }
     // The hook's flags still parse.
     let ev = pre(
         "Read",
