@@ -1,13 +1,12 @@
-//! Scanner throughput and false-positive survey (a benchmark, not a test).
+//! Scanner throughput (a benchmark, not a test). The false-positive survey over real files is
+//! `examples/scan_survey.rs`.
 //!
 //! `cargo run --release --example scan_bench [DIR]` builds about 1 MB of mixed real source text
 //! from DIR (default: the local cargo registry sources), then times:
-//! the full scan, each scanner alone, the keyword prefilter alone (one Aho-Corasick pass),
-//! memchr::memmem searches for each keyword (one pass per keyword), and a `regex::bytes::RegexSet`
-//! of every built-in secret pattern with no prefilter. Then it scans every file under DIR
-//! (up to 5,000 files of at most 1 MB) and reports how many have any hit, by rule.
+//! the full scan, each scanner alone, one Aho-Corasick pass over the keywords (the prefilter before
+//! ADR 0009), memchr::memmem searches for each keyword (one pass per keyword), and a
+//! `regex::bytes::RegexSet` of every built-in secret pattern with no prefilter.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -183,38 +182,4 @@ fn main() {
         "first scan of tiny text",
         t.elapsed().as_secs_f64() * 1e3
     );
-
-    // False-positive survey over real files.
-    let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
-    let (mut scanned, mut flagged) = (0, 0);
-    let mut examples: Vec<String> = Vec::new();
-    for p in &paths {
-        let Ok(t) = std::fs::read_to_string(p) else {
-            continue;
-        };
-        if t.len() > 1 << 20 {
-            continue;
-        }
-        scanned += 1;
-        let hits = s.scan(&t, Scan::ALL);
-        if !hits.is_empty() {
-            flagged += 1;
-            for h in &hits {
-                *by_rule.entry(h.rule.to_string()).or_default() += 1;
-            }
-            if examples.len() < 40 {
-                examples.push(format!("{}:{} {}", p.display(), hits[0].line, hits[0].rule));
-            }
-        }
-    }
-    println!(
-        "survey: {flagged} of {scanned} files have a hit ({:.2} per 1,000)",
-        flagged as f64 * 1000.0 / scanned.max(1) as f64
-    );
-    for (r, n) in by_rule {
-        println!("  {r}: {n}");
-    }
-    for e in examples {
-        println!("  {e}");
-    }
 }
