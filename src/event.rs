@@ -134,7 +134,38 @@ impl Event {
             // is unusable input, and unusable input is a deny.
             return Err(EventError::NotAnObject);
         }
+        if bytes.len() >= crate::onecopy::MIN_BYTES
+            && let Some(ev) = Event::parse_one_copy(bytes)
+        {
+            return Ok(ev);
+        }
+        Event::parse_serde(bytes)
+    }
+
+    /// The event as `serde_json` reads it (large `tool_input` and `tool_response` through
+    /// [`one_copy`]): the reference, and the answer whenever the one-pass reading declines.
+    fn parse_serde(bytes: &[u8]) -> Result<Event, EventError> {
         Ok(serde_json::from_slice(bytes)?)
+    }
+
+    /// A large event read in one pass (`crate::onecopy::parse_object`): `serde_json` would
+    /// first walk every byte of `tool_input` to find where it ends, then `onecopy` would walk
+    /// them again to build it. The fields other than `tool_input` and `tool_response` are few
+    /// and small, and are read by the same derived `Deserialize` from the object's values.
+    /// `None` when anything is doubtful (invalid UTF-8, a repeated top-level key, anything the
+    /// one-pass reader declines, a field of the wrong type): then [`Event::parse_serde`]
+    /// decides, error message included. Property-tested to give `parse_serde`'s event.
+    fn parse_one_copy(bytes: &[u8]) -> Option<Event> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut map = crate::onecopy::parse_object(text)?;
+        // `Option<&RawValue>` reads `null` as absent: so does this.
+        let mut take = |key: &str| map.remove(key).filter(|v| !v.is_null());
+        let tool_input = take("tool_input");
+        let tool_response = take("tool_response");
+        let mut ev: Event = serde_json::from_value(Value::Object(map)).ok()?;
+        ev.tool_input = tool_input;
+        ev.tool_response = tool_response;
+        Some(ev)
     }
 
     pub fn kind(&self) -> EventKind {
@@ -239,6 +270,89 @@ mod tests {
             Event::parse(bad.as_bytes()).is_err(),
             serde_json::from_str::<Value>(&bad).is_err()
         );
+    }
+
+    /// A value for an event field: any JSON type, strings with escapes, small nestings.
+    fn field_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-zA-Z0-9 _/.\\\n\t\"é✓\u{0}-\u{1f}]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(2, 12, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(("name|source|content|file_path|x", inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// The one-pass reading of a large event, when it answers, gives exactly the event
+        /// `serde_json` gives: any field of any type, repeated keys, broken text.
+        #[test]
+        fn one_pass_event_is_serde_json_s(
+            fields in proptest::collection::vec(
+                (
+                    "hook_event_name|cwd|tool_name|tool_input|tool_response|duration_ms|\
+                     is_interrupt|mcp_server|prompt|transcript_path|error|file_path|novel",
+                    field_value(),
+                ),
+                0..8,
+            ),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+            break_it in 0u8..4,
+        ) {
+            let mut text = String::from("{");
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&format!("{}:{}", Value::from(k.as_str()), v));
+            }
+            text.push('}');
+            if break_it == 0 {
+                // Cut somewhere (on a character boundary): mostly no longer JSON.
+                let at = cut.index(text.len() + 1);
+                let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                text.truncate(at);
+            }
+            let slow = Event::parse_serde(text.as_bytes());
+            if let Some(fast) = Event::parse_one_copy(text.as_bytes()) {
+                let slow = slow.map_err(|e| e.to_string());
+                proptest::prop_assert!(slow.is_ok(), "{text}: one pass read it, serde_json: {slow:?}");
+                proptest::prop_assert_eq!(format!("{fast:?}"), format!("{:?}", slow.unwrap()));
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_leaves_repeated_fields_and_bad_text_to_serde_json() {
+        for text in [
+            r#"{"tool_name":"Read","tool_name":"Write"}"#,
+            r#"{"novel":1,"novel":2}"#,
+            r#"{"tool_name":42}"#,
+            r#"{"tool_input":{"a":1},}"#,
+            "{\"prompt\":\"\u{1}\"}",
+        ] {
+            assert!(Event::parse_one_copy(text.as_bytes()).is_none(), "{text}");
+        }
+        assert!(Event::parse_one_copy(b"{\"prompt\":\"\xff\"}").is_none());
+        let big = format!(
+            r#"{{"tool_name":"Write","tool_input":{{"content":"{}"}},"tool_name":"Read"}}"#,
+            "x".repeat(100 * 1024)
+        );
+        let e = Event::parse(big.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("duplicate field `tool_name`"), "{e}");
+        let ev = Event::parse_one_copy(br#"{"tool_input":null,"tool_response":null,"cwd":"/p"}"#)
+            .unwrap();
+        assert!(ev.tool_input.is_none() && ev.tool_response.is_none());
+        assert_eq!(ev.cwd.as_deref(), Some("/p"));
     }
 
     #[test]

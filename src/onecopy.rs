@@ -1,14 +1,16 @@
-//! Building a `serde_json::Value` from JSON text that `serde_json` has already validated, with
-//! each string unescaped straight into its final `String`.
+//! Building a `serde_json::Value` from JSON text in one pass, with each string unescaped straight
+//! into its final `String`, giving exactly what `serde_json` gives or nothing.
 //!
 //! `serde_json` unescapes a string into a scratch buffer and then copies it into the `String`
 //! it returns: for a 1 MB Write, two megabytes of fresh memory, about 270 page faults and a
-//! millisecond of system time on the 2-core VM (docs/performance.md). The event is parsed with
-//! `serde_json` as before, with `tool_input` and `tool_response` taken as borrowed
-//! [`serde_json::value::RawValue`]s (validated, not copied); this module then builds their
-//! values in one pass. Anything it does not take exactly as `serde_json` would (a lone
-//! surrogate, a control character, a number it cannot read) is an error, and the caller falls
-//! back to `serde_json` itself, so the result is always `serde_json`'s (property-tested).
+//! millisecond of system time on the 2-core VM (docs/performance.md). A large event is read
+//! whole by [`parse_object`] in one pass (`Event::parse`): no `serde_json` walk to find where
+//! `tool_input` ends before it is built. Anything this parser does not take exactly as
+//! `serde_json` would (a lone surrogate, a control character, a number it cannot read, a
+//! repeated top-level key, broken text) makes it answer `None`, and the caller falls back to
+//! `serde_json` itself, so the result is always `serde_json`'s (property-tested here and in
+//! `event`). When the caller does fall back, [`parse`] still builds a large `tool_input` or
+//! `tool_response` from `serde_json`'s validated [`serde_json::value::RawValue`].
 
 use serde_json::{Map, Number, Value};
 
@@ -21,23 +23,44 @@ const MAX_DEPTH: usize = 64;
 /// The value of validated JSON text `raw`, or `None` if this parser would not give exactly
 /// `serde_json`'s answer (then use `serde_json`).
 pub fn parse(raw: &str) -> Option<Value> {
-    let mut p = Parser {
-        b: raw.as_bytes(),
-        s: raw,
-        i: 0,
-    };
-    let v = p.value(0)?;
-    p.ws();
-    (p.i == p.b.len()).then_some(v)
+    Parser::new(raw, false).all()
+}
+
+/// A whole event: like [`parse`], but only a JSON object whose own keys are all different.
+/// `serde_json` refuses a repeated field of a struct where a map keeps the last value, so an
+/// event that repeats a key is left to `serde_json` and its error.
+pub fn parse_object(raw: &str) -> Option<Map<String, Value>> {
+    match Parser::new(raw, true).all()? {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
 }
 
 struct Parser<'a> {
     b: &'a [u8],
     s: &'a str,
     i: usize,
+    /// Decline a repeated key in the outermost object.
+    unique_top: bool,
 }
 
 impl Parser<'_> {
+    fn new(raw: &str, unique_top: bool) -> Parser<'_> {
+        Parser {
+            b: raw.as_bytes(),
+            s: raw,
+            i: 0,
+            unique_top,
+        }
+    }
+
+    /// The one value the text holds, surrounded by nothing but whitespace.
+    fn all(mut self) -> Option<Value> {
+        let v = self.value(0)?;
+        self.ws();
+        (self.i == self.b.len()).then_some(v)
+    }
+
     fn ws(&mut self) {
         while self
             .b
@@ -73,7 +96,9 @@ impl Parser<'_> {
                     self.eat(b':')?;
                     let v = self.value(depth + 1)?;
                     // As serde_json: a repeated key keeps the last value.
-                    map.insert(key, v);
+                    if map.insert(key, v).is_some() && depth == 0 && self.unique_top {
+                        return None;
+                    }
                     self.ws();
                     match *self.b.get(self.i)? {
                         b',' => self.i += 1,

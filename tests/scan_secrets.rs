@@ -292,3 +292,42 @@ fn large_texts_scanned_on_two_threads_find_the_same() {
         s.scan_serial(&text, Scan::SECRETS)
     );
 }
+
+#[test]
+fn secrets_across_the_cuts_of_a_long_text_are_found() {
+    // A long text's keyword search is cut into 64 KiB pieces that two threads take in turn; a
+    // secret whose keyword or value straddles a cut, or starts right at it, must be found as
+    // the one-thread scan finds it. Each cut of each text gets a line starting `d` bytes
+    // before it, for every `d` from 0 to 44 over the texts, with three kinds of secret.
+    const PIECE: usize = 64 * 1024;
+    let lines = [
+        format!("token = \"{}\"\n", gh()),
+        "api_key: \"q8Rt2Lm9Vx4Kp7Wz3Nc6\"\n".to_string(),
+        "postgres://svc:Zk3vQ9mLp2xR@db-01.internal/app\n".to_string(),
+    ];
+    let s = Scanner::builtin();
+    let mut d = 0;
+    for round in 0..9 {
+        let mut text = String::new();
+        let mut placed = 0;
+        for cut in (1..6).map(|k| k * PIECE) {
+            let line = &lines[(round + cut / PIECE) % lines.len()];
+            while text.len() + 40 < cut - d {
+                text.push_str("let x = compute(42); // filler\n");
+            }
+            while text.len() < cut - d {
+                text.push(' ');
+            }
+            text.push_str(line);
+            placed += 1;
+            d += 1;
+        }
+        while text.len() < 6 * PIECE {
+            text.push_str("let x = compute(42); // filler\n");
+        }
+        let parallel = s.scan(&text, Scan::SECRETS);
+        assert_eq!(parallel.len(), placed, "round {round}: {parallel:?}");
+        assert_eq!(parallel, s.scan_serial(&text, Scan::SECRETS));
+        assert_eq!(s.scan(&text, Scan::ALL), s.scan_serial(&text, Scan::ALL));
+    }
+}

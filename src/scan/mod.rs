@@ -39,8 +39,9 @@ use crate::decision::Finding;
 /// data or classified material in front of the model").
 pub const CONTROL: &str = "PR-01";
 
-/// Texts at least this long are scanned on two threads (a 1 MB Write: the secret rules take
-/// about two thirds of the scan, markings and personal data the rest).
+/// Texts at least this long are scanned on two threads (a 1 MB Write: the secret rules'
+/// keyword search is about two thirds of the scan, and is shared; markings and personal data
+/// are the rest).
 const PARALLEL_SCAN_MIN: usize = 256 * 1024;
 
 /// What a hit is.
@@ -179,18 +180,28 @@ impl Scanner {
             secrets: false,
             ..what
         };
-        if text.len() < PARALLEL_SCAN_MIN || !what.secrets || others == Scan::NONE {
+        if text.len() < PARALLEL_SCAN_MIN || !what.secrets {
             return finish(text, self.found(text, what));
         }
-        // A large text: the secret rules on this thread, markings and personal data on another.
-        // The hits are the same, in the same order, as one after the other.
-        let mut found = Vec::new();
-        std::thread::scope(|scope| {
-            let side = scope.spawn(|| self.found(text, others));
-            found = self.found(text, Scan::SECRETS);
-            found.extend(side.join().unwrap_or_else(|_| self.found(text, others)));
+        // A large text: the secret keyword search on both threads, in pieces each takes in
+        // turn; markings and personal data on the second thread first. The hits are the same,
+        // in the same order, as one after the other.
+        let pieces = secrets::Pieces::new(text);
+        let found = std::thread::scope(|scope| {
+            let side = scope.spawn(|| (self.found(text, others), pieces.search()));
+            let mut searched = pieces.search();
+            let (theirs, more) = side.join().ok()?;
+            searched.extend(more);
+            let mut found = Vec::new();
+            pieces.scan(searched, &mut found);
+            if let Some(user) = &self.user {
+                user.scan(text, &mut found);
+            }
+            found.extend(theirs);
+            Some(found)
         });
-        finish(text, found)
+        // The second thread panicked: whatever it had taken is lost, so all again, here.
+        finish(text, found.unwrap_or_else(|| self.found(text, what)))
     }
 
     fn found(&self, text: &str, what: Scan) -> Vec<Found> {

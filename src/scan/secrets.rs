@@ -407,6 +407,8 @@ pub(crate) static RULES: [Rule; 27] = [
 struct Prefilter {
     set: KeywordSet,
     rule_of: Vec<usize>,
+    /// The longest keyword, in bytes.
+    longest: usize,
 }
 
 static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
@@ -422,6 +424,7 @@ static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
         set: KeywordSet::new(&keywords)
             .expect("built-in keywords are 3 bytes or longer and fewer than 256 (tested)"),
         rule_of,
+        longest: keywords.iter().map(|k| k.len()).max().unwrap_or(0),
     }
 });
 
@@ -449,16 +452,91 @@ impl Rule {
 
 /// Runs every built-in secret rule whose keywords occur in `text`.
 pub(crate) fn scan(text: &str, out: &mut Vec<Found>) {
-    let bytes = text.as_bytes();
+    let mut positions = Vec::new();
+    keyword_starts(text.as_bytes(), 0..text.len(), &mut positions);
+    run_rules(text, positions, out);
+}
+
+/// For each rule (by index; the vector is empty when nothing matched), the ascending starts of
+/// its keywords.
+type Starts = Vec<Vec<usize>>;
+
+/// Adds to `positions` the built-in keywords that start in `range` of `text` (they may end
+/// past it), in ascending order of start.
+fn keyword_starts(text: &[u8], range: std::ops::Range<usize>, positions: &mut Starts) {
     let pre = &*PREFILTER;
-    let mut positions: Vec<Vec<usize>> = Vec::new();
-    pre.set.for_each_match(bytes, |k, start| {
+    let end = (range.end + pre.longest).min(text.len());
+    let (from, to) = (range.start, range.end);
+    pre.set.for_each_match(&text[from..end], |k, start| {
+        if from + start >= to {
+            return;
+        }
         let r = pre.rule_of[k];
         if positions.len() <= r {
             positions.resize_with(RULES.len(), Vec::new);
         }
-        positions[r].push(start);
+        positions[r].push(from + start);
     });
+}
+
+/// The keyword search of a long text cut into pieces that threads take in turn
+/// ([`Pieces::search`]); the rules then run once over the whole text ([`Pieces::scan`]). The
+/// search is most of the cost of the secret rules on a long text, and a thread that has
+/// finished its other work (markings, personal data) can take a share.
+pub(crate) struct Pieces<'t> {
+    text: &'t str,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+/// Bytes of text per piece: large enough that taking one costs nothing by comparison.
+const PIECE: usize = 64 * 1024;
+
+impl<'t> Pieces<'t> {
+    pub(crate) fn new(text: &'t str) -> Pieces<'t> {
+        Pieces {
+            text,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Searches pieces until none is left: each as `(its index, its keyword starts)`.
+    pub(crate) fn search(&self) -> Vec<(usize, Starts)> {
+        let mut done = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let from = i.saturating_mul(PIECE);
+            if from >= self.text.len() {
+                return done;
+            }
+            let mut starts = Vec::new();
+            let to = (from + PIECE).min(self.text.len());
+            keyword_starts(self.text.as_bytes(), from..to, &mut starts);
+            done.push((i, starts));
+        }
+    }
+
+    /// Runs the rules on the keyword starts of every piece, as [`scan`] would on the whole
+    /// text. `searched` must hold every piece, as returned by the calls to [`Pieces::search`].
+    pub(crate) fn scan(&self, mut searched: Vec<(usize, Starts)>, out: &mut Vec<Found>) {
+        searched.sort_unstable_by_key(|(i, _)| *i);
+        debug_assert!(searched.iter().enumerate().all(|(n, (i, _))| n == *i));
+        let mut positions: Starts = Vec::new();
+        for (_, starts) in searched {
+            if positions.is_empty() {
+                positions = starts;
+                continue;
+            }
+            for (all, more) in positions.iter_mut().zip(starts) {
+                all.extend(more);
+            }
+        }
+        run_rules(self.text, positions, out);
+    }
+}
+
+/// Runs each rule whose keywords start at `positions`.
+fn run_rules(text: &str, mut positions: Starts, out: &mut Vec<Found>) {
+    let bytes = text.as_bytes();
     for (rule, pos) in RULES.iter().zip(positions.iter_mut()) {
         if pos.is_empty() {
             continue;
