@@ -53,7 +53,14 @@ impl Sha256 {
     }
 
     pub fn finish_hex(self) -> String {
-        hex(self.0.finish().as_ref())
+        hex(&self.finish())
+    }
+
+    /// The raw digest.
+    pub fn finish(self) -> [u8; 32] {
+        let mut out = [0; 32];
+        out.copy_from_slice(self.0.finish().as_ref());
+        out
     }
 }
 

@@ -9,6 +9,7 @@ pub mod decision;
 pub mod digest;
 pub mod doctor;
 pub mod event;
+pub mod input;
 pub mod install;
 mod onecopy;
 pub mod output;

@@ -5,7 +5,7 @@ use clap::Parser;
 use hookguard::cli::{Cli, Command, HookCli, PolicyCommand};
 use hookguard::event::{EventKind, MAX_EVENT_BYTES};
 use hookguard::run::{self, Environment, Outcome};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -48,13 +48,8 @@ fn main() -> ExitCode {
                 if std::env::var_os("HOOKGUARD_DEBUG_PANIC").is_some() {
                     panic!("HOOKGUARD_DEBUG_PANIC is set");
                 }
-                let mut input = Vec::new();
-                match std::io::stdin()
-                    .lock()
-                    .take(MAX_EVENT_BYTES + 1)
-                    .read_to_end(&mut input)
-                {
-                    Ok(_) => run::hook(&opts, &env, &input),
+                match hookguard::input::read(std::io::stdin().lock(), MAX_EVENT_BYTES + 1) {
+                    Ok(event) => run::hook_read(&opts, &env, event),
                     Err(e) => run::failure_outcome(
                         EventKind::Other,
                         &format!("the hook event could not be read ({e}), so hookguard refuses the call (fail closed)"),

@@ -179,26 +179,32 @@ fn audit_path(opts: &HookOptions, policy: Option<&Policy>, env: &Environment) ->
         .or_else(|| audit::default_path(env.xdg_state_home.as_deref(), env.home.as_deref()))
 }
 
-/// Inputs at least this large are hashed on a second thread while the event is parsed and
-/// judged: without SHA extensions SHA-256 costs about as much as everything else together on a
-/// 1 MB Write, and the two need not wait for each other.
-const PARALLEL_DIGEST_MIN: usize = 128 * 1024;
-
 /// The input's SHA-256, computed alongside the decision and collected when the audit record
-/// is written.
+/// is written: from the thread hashing it, if there is one, else here.
 struct InputDigest<'scope> {
-    handle: std::sync::Mutex<Option<std::thread::ScopedJoinHandle<'scope, [u8; 32]>>>,
+    pending: std::sync::Mutex<Option<PendingDigest<'scope>>>,
     value: std::sync::OnceLock<String>,
     input: &'scope [u8],
 }
 
-impl InputDigest<'_> {
+/// A digest being computed on another thread; `None` from it means "compute it here".
+type PendingDigest<'scope> = Box<dyn FnOnce() -> Option<[u8; 32]> + Send + 'scope>;
+
+impl<'scope> InputDigest<'scope> {
+    fn new(input: &'scope [u8], pending: Option<PendingDigest<'scope>>) -> InputDigest<'scope> {
+        InputDigest {
+            pending: std::sync::Mutex::new(pending),
+            value: std::sync::OnceLock::new(),
+            input,
+        }
+    }
+
     fn get(&self) -> String {
         self.value
             .get_or_init(|| {
-                let handle = self.handle.lock().ok().and_then(|mut h| h.take());
-                let digest = handle
-                    .and_then(|h| h.join().ok())
+                let pending = self.pending.lock().ok().and_then(|mut p| p.take());
+                let digest = pending
+                    .and_then(|p| p())
                     .unwrap_or_else(|| crate::digest::sha256(self.input));
                 crate::digest::hex(&digest)
             })
@@ -206,18 +212,30 @@ impl InputDigest<'_> {
     }
 }
 
-/// Runs the hook on one event's bytes.
+/// Runs the hook on one event's bytes (a large event is hashed on a second thread while it
+/// is judged).
 pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
     std::thread::scope(|scope| {
-        let handle = (input.len() >= PARALLEL_DIGEST_MIN)
-            .then(|| scope.spawn(|| crate::digest::sha256(input)));
-        let digest = InputDigest {
-            handle: std::sync::Mutex::new(handle),
-            value: std::sync::OnceLock::new(),
-            input,
-        };
-        hook_with(opts, env, input, &digest)
+        let pending = (input.len() >= crate::input::PARALLEL_DIGEST_MIN).then(|| {
+            let h = scope.spawn(|| crate::digest::sha256(input));
+            Box::new(move || h.join().ok()) as PendingDigest
+        });
+        hook_with(opts, env, input, &InputDigest::new(input, pending))
     })
+}
+
+/// Runs the hook on an event read by [`crate::input::read`], whose digest may already be
+/// under way.
+pub fn hook_read(opts: &HookOptions, env: &Environment, event: crate::input::ReadEvent) -> Outcome {
+    let pending = event
+        .digest
+        .map(|h| Box::new(move || h.join().ok().flatten()) as PendingDigest);
+    hook_with(
+        opts,
+        env,
+        &event.bytes,
+        &InputDigest::new(&event.bytes, pending),
+    )
 }
 
 fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &InputDigest) -> Outcome {
@@ -346,7 +364,7 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
                 let large = ev.tool_response.as_ref().is_some_and(|t| {
                     t.pointer("/file/content")
                         .and_then(serde_json::Value::as_str)
-                        .is_some_and(|c| c.len() >= PARALLEL_DIGEST_MIN)
+                        .is_some_and(|c| c.len() >= crate::input::PARALLEL_DIGEST_MIN)
                 });
                 let outcome = large.then(|| scope.spawn(|| post_tool_use(&ev, kind)));
                 let redaction = (kind == EventKind::PostToolUse)

@@ -32,7 +32,7 @@ pub(crate) struct KeywordSet {
     spans: Vec<(usize, usize)>,
     /// Three sets of byte pairs, 64 Ki bits each, indexed by [`pair`]: the first two bytes of
     /// some keyword ([`FIRST`]), its second and third ([`SECOND`]), either ([`ANY`]).
-    bits: Vec<[u64; 1024]>,
+    bits: Box<PairSets>,
     /// `order[start[b]..start[b + 1]]` are the keywords whose first three bytes hash to `b`.
     start: [u8; BUCKETS + 1],
     order: Vec<u8>,
@@ -44,6 +44,9 @@ pub(crate) struct KeywordSet {
 fn fold(b: u8) -> u8 {
     b | 0x20
 }
+
+/// The three pair sets, [`FIRST`], [`SECOND`] and [`ANY`].
+type PairSets = [[u64; 1024]; 3];
 
 const FIRST: usize = 0;
 const SECOND: usize = 1;
@@ -83,7 +86,7 @@ impl KeywordSet {
         if keywords.len() > usize::from(u8::MAX) {
             return Err(KeywordError::TooMany);
         }
-        let mut bits = vec![[0u64; 1024]; 3];
+        let mut bits = Box::new([[0u64; 1024]; 3]);
         let mut counts = [0u8; BUCKETS + 1];
         let total = keywords.iter().map(|k| k.as_ref().len()).sum();
         let mut bytes = Vec::with_capacity(total);
@@ -138,6 +141,9 @@ impl KeywordSet {
         // testing only the pairs at odd offsets against the union of first and second pairs
         // finds every start, with half the tests. The last pair read ends at the last byte.
         let last = text.len() - MIN_LEN;
+        // A local reference: once this is inlined into a caller whose set is a `static`, the
+        // compiler would otherwise reload the sets' address on every pair.
+        let sets: &PairSets = &self.bits;
         // Eight bytes, four pairs, at a time; then the pairs left over.
         let body = &text[1..];
         let octs = body.chunks_exact(8);
@@ -147,16 +153,16 @@ impl KeywordSet {
                 | 0x2020_2020_2020_2020;
             for h in 0..4 {
                 let p = ((v >> (16 * h)) & 0xffff) as usize;
-                if test(&self.bits[ANY], p) {
-                    self.try_pair(text, 8 * q + 2 * h + 1, p, last, &mut report);
+                if test(&sets[ANY], p) {
+                    self.try_pair(sets, text, 8 * q + 2 * h + 1, p, last, &mut report);
                 }
             }
         }
         for (h, w) in tail.chunks_exact(2).enumerate() {
             let j = text.len() - tail.len() + 2 * h;
             let p = pair(w[0], w[1]);
-            if test(&self.bits[ANY], p) {
-                self.try_pair(text, j, p, last, &mut report);
+            if test(&sets[ANY], p) {
+                self.try_pair(sets, text, j, p, last, &mut report);
             }
         }
     }
@@ -167,18 +173,17 @@ impl KeywordSet {
     #[inline(always)]
     fn try_pair(
         &self,
+        sets: &PairSets,
         text: &[u8],
         j: usize,
         p: usize,
         last: usize,
         report: &mut impl FnMut(usize, usize),
     ) {
-        if test(&self.bits[SECOND], p) && test(&self.bits[FIRST], pair(text[j - 1], text[j])) {
+        if test(&sets[SECOND], p) && test(&sets[FIRST], pair(text[j - 1], text[j])) {
             self.verify(text, j - 1, report);
         }
-        if j <= last
-            && test(&self.bits[FIRST], p)
-            && test(&self.bits[SECOND], pair(text[j + 1], text[j + 2]))
+        if j <= last && test(&sets[FIRST], p) && test(&sets[SECOND], pair(text[j + 1], text[j + 2]))
         {
             self.verify(text, j, report);
         }
