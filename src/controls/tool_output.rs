@@ -94,11 +94,22 @@ pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
     if kind == ToolKind::Read && response.get("type").and_then(Value::as_str) == Some("image") {
         return None;
     }
+    let excluded = (kind == ToolKind::Grep)
+        .then(|| response.get("content").and_then(Value::as_str))
+        .flatten()
+        .and_then(|text| excluded_lines(text, policy, ctx));
+    // Almost every output has nothing to withhold: find that out on the borrowed output, so
+    // that a large one is not copied for nothing. (With a finding, the copy is scanned again.)
+    let finds = |s: &str| {
+        !s.is_empty() && !content::relevant(policy.scanner.scan(s, Scan::ALL), policy).is_empty()
+    };
+    if excluded.is_none() && !any_string(response, &finds, 0) {
+        return None;
+    }
     let mut output = response.clone();
     let mut withheld: Vec<Withheld> = Vec::new();
-    if kind == ToolKind::Grep
+    if let Some((new, n)) = excluded
         && let Some(Value::String(text)) = output.get_mut("content")
-        && let Some((new, n)) = excluded_lines(text, policy, ctx)
     {
         *text = new;
         note(
@@ -174,6 +185,19 @@ fn walk(v: &mut Value, f: &mut dyn FnMut(&mut String), depth: usize) {
             }
         }
         _ => {}
+    }
+}
+
+/// Whether `f` holds for some string [`walk`] would visit.
+fn any_string(v: &Value, f: &dyn Fn(&str) -> bool, depth: usize) -> bool {
+    match v {
+        _ if depth > MAX_DEPTH => false,
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter().any(|x| any_string(x, f, depth + 1)),
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, x)| k != "base64" && any_string(x, f, depth + 1)),
+        _ => false,
     }
 }
 
