@@ -69,19 +69,14 @@ impl Redaction {
     }
 }
 
-/// Whether PostToolUse output of this tool is redacted. Write, Edit and NotebookEdit echo what
-/// the model itself wrote (already scanned before the call); Glob returns names only.
+/// Whether PostToolUse output of this tool is redacted: every tool's but those of Write,
+/// Edit, MultiEdit and NotebookEdit, which echo what the model itself wrote (already scanned
+/// before the call), and Glob, which returns file names only. LSP results quote source code;
+/// tools hookguard has no family for (AskUserQuestion's answers, Skill, SendMessage, task
+/// tools, tools newer than this version) are covered too, in whatever shape they have: only
+/// strings holding a finding change, so the shape is kept.
 pub fn covers(kind: ToolKind) -> bool {
-    matches!(
-        kind,
-        ToolKind::Read
-            | ToolKind::Shell
-            | ToolKind::Grep
-            | ToolKind::WebFetch
-            | ToolKind::WebSearch
-            | ToolKind::Mcp
-            | ToolKind::Agent
-    )
+    !matches!(kind, ToolKind::Write | ToolKind::Glob)
 }
 
 /// The redacted output of a PostToolUse event, or `None` when nothing needs withholding.
