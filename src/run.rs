@@ -217,8 +217,10 @@ impl<'scope> InputDigest<'scope> {
 pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
     std::thread::scope(|scope| {
         let pending = (input.len() >= crate::input::PARALLEL_DIGEST_MIN).then(|| {
-            let h = scope.spawn(|| crate::digest::sha256(input));
-            Box::new(move || h.join().ok()) as PendingDigest
+            let h =
+                std::thread::Builder::new().spawn_scoped(scope, || crate::digest::sha256(input));
+            // No thread: `None`, and the digest is computed when it is needed.
+            Box::new(move || h.ok()?.join().ok()) as PendingDigest
         });
         hook_with(opts, env, input, &InputDigest::new(input, pending))
     })
@@ -366,7 +368,13 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
                         .and_then(serde_json::Value::as_str)
                         .is_some_and(|c| c.len() >= crate::input::PARALLEL_DIGEST_MIN)
                 });
-                let outcome = large.then(|| scope.spawn(|| post_tool_use(&ev, kind)));
+                let outcome = large
+                    .then(|| {
+                        std::thread::Builder::new()
+                            .spawn_scoped(scope, || post_tool_use(&ev, kind))
+                            .ok()
+                    })
+                    .flatten();
                 let redaction = (kind == EventKind::PostToolUse)
                     .then(|| controls::tool_output::redact(&ev, &policy, &s.ctx))
                     .flatten();

@@ -228,3 +228,71 @@ fn a_log_directory_the_user_cannot_write_fails_closed() {
         "Permission denied",
     );
 }
+
+#[test]
+fn large_events_are_decided_where_no_thread_can_be_started() {
+    // A large event is hashed, and its content scanned, on a second thread; a process limit
+    // (RLIMIT_NPROC, here 1 for a user with no other process) can forbid threads. The hook
+    // then does that work on its one thread: the same answer and the same digest, not a panic
+    // and a blanket refusal.
+    if !is_root()
+        || !audit_support::have_tool("setpriv")
+        || !audit_support::have_tool("prlimit")
+    {
+        return;
+    }
+    let s = Scratch::new("nproc");
+    let dir = s.join("log");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let log = dir.join("audit.jsonl");
+    let project = s.join("project");
+    let event = |content: &str| {
+        serde_json::json!({
+            "hook_event_name": "PreToolUse", "session_id": "nproc", "tool_name": "Write",
+            "tool_input": { "file_path": project.join("big.rs"), "content": content },
+            "cwd": project,
+        })
+        .to_string()
+    };
+    let nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "prlimit",
+        "--nproc=1",
+    ];
+    let big = "fn main() { let x = compute(42); }\n".repeat(12_000);
+    let clean = event(&big);
+    let o = hook_via(&nobody, &s, "prototype", &log, &[], &clean);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "", "{}", text(&o.stderr));
+    let last: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&log).unwrap().lines().last().unwrap())
+            .unwrap();
+    assert_eq!(
+        last["input_sha256"],
+        hookguard::digest::sha256_hex(clean.as_bytes())
+    );
+
+    let token = ["ghp_", "R7kQ2mZ9xW4vB8nT1cY6", "pL3sD5fG0hJ2aE9u"].concat();
+    let o = hook_via(
+        &nobody,
+        &s,
+        "prototype",
+        &log,
+        &[],
+        &event(&format!("{big}const T: &str = \"{token}\";\n")),
+    );
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        out.contains("\"deny\"") && out.contains("secret (GitHub token)"),
+        "{out}"
+    );
+    let last: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&log).unwrap().lines().last().unwrap())
+            .unwrap();
+    assert_eq!(last["rule"], "secrets.github-token");
+}

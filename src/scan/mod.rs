@@ -188,7 +188,10 @@ impl Scanner {
         // in the same order, as one after the other.
         let pieces = secrets::Pieces::new(text);
         let found = std::thread::scope(|scope| {
-            let side = scope.spawn(|| (self.found(text, others), pieces.search()));
+            // No thread to be had (a process limit): the whole scan on this one.
+            let side = std::thread::Builder::new()
+                .spawn_scoped(scope, || (self.found(text, others), pieces.search()))
+                .ok()?;
             let mut searched = pieces.search();
             let (theirs, more) = side.join().ok()?;
             searched.extend(more);
@@ -200,7 +203,7 @@ impl Scanner {
             found.extend(theirs);
             Some(found)
         });
-        // The second thread panicked: whatever it had taken is lost, so all again, here.
+        // No second thread, or it panicked (whatever it had taken is lost): all again, here.
         finish(text, found.unwrap_or_else(|| self.found(text, what)))
     }
 
