@@ -235,10 +235,7 @@ fn large_events_are_decided_where_no_thread_can_be_started() {
     // (RLIMIT_NPROC, here 1 for a user with no other process) can forbid threads. The hook
     // then does that work on its one thread: the same answer and the same digest, not a panic
     // and a blanket refusal.
-    if !is_root()
-        || !audit_support::have_tool("setpriv")
-        || !audit_support::have_tool("prlimit")
-    {
+    if !is_root() || !audit_support::have_tool("setpriv") || !audit_support::have_tool("prlimit") {
         return;
     }
     let s = Scratch::new("nproc");
@@ -268,9 +265,14 @@ fn large_events_are_decided_where_no_thread_can_be_started() {
     let o = hook_via(&nobody, &s, "prototype", &log, &[], &clean);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), "", "{}", text(&o.stderr));
-    let last: serde_json::Value =
-        serde_json::from_str(std::fs::read_to_string(&log).unwrap().lines().last().unwrap())
-            .unwrap();
+    let last: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         last["input_sha256"],
         hookguard::digest::sha256_hex(clean.as_bytes())
@@ -291,8 +293,13 @@ fn large_events_are_decided_where_no_thread_can_be_started() {
         out.contains("\"deny\"") && out.contains("secret (GitHub token)"),
         "{out}"
     );
-    let last: serde_json::Value =
-        serde_json::from_str(std::fs::read_to_string(&log).unwrap().lines().last().unwrap())
-            .unwrap();
+    let last: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(last["rule"], "secrets.github-token");
 }

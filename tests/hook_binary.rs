@@ -641,3 +641,35 @@ fn a_rule_regex_that_cannot_compile_fails_closed_in_the_hook() {
     let r = hook(&s, &["--policy", allow.to_str().unwrap()], &ls);
     assert!(r.stdout.trim().is_empty(), "defer expected: {}", r.stdout);
 }
+
+#[test]
+fn a_background_agent_report_with_a_secret_is_blocked_and_named_as_such() {
+    // A background subagent's report reaches the main conversation as a prompt of its own
+    // (seen in the real client: e2e `background_agent_report_blocked`); no person wrote it.
+    let s = Scratch::new("notification");
+    let key = ["AKIA", "4X3YDICB", "BPBHM35X"].concat();
+    let prompt = format!(
+        "<task-notification>\n<task-id>a0b3</task-id>\n<status>completed</status>\n<result>The key is {key}.</result>\n</task-notification>"
+    );
+    let ev = serde_json::json!({"hook_event_name": "UserPromptSubmit", "prompt": prompt, "cwd": s.proj()});
+    let r = hook(&s, &[], &ev.to_string());
+    assert_eq!(r.json()["decision"], "block", "{}", r.stdout);
+    let reason = r.json()["reason"].as_str().unwrap().to_string();
+    assert!(
+        reason.contains("a background agent's report was not passed to the model")
+            && reason.contains("the background agent's report contains a secret"),
+        "{reason}"
+    );
+    assert!(!r.stdout.contains(&key));
+    let r = hook(
+        &s,
+        &[],
+        &serde_json::json!({"hook_event_name": "UserPromptSubmit", "prompt": format!("use {key}"), "cwd": s.proj()}).to_string(),
+    );
+    assert!(
+        r.json()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("this prompt was not sent to the model")
+    );
+}

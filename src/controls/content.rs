@@ -298,12 +298,15 @@ pub fn prompt(ev: &Event, policy: &Policy, out: &mut Vec<Finding>) {
     let Some(p) = ev.prompt.as_deref() else {
         return;
     };
-    let texts = [Text::new("the prompt", p)];
-    check(
-        &texts,
-        "this prompt was not sent to the model",
-        None,
-        policy,
-        out,
-    );
+    // A background subagent's report reaches the main conversation as a prompt of its own
+    // (`<task-notification>…`): say so, since no person wrote it.
+    let (what, refused) = if p.trim_start().starts_with("<task-notification>") {
+        (
+            "the background agent's report",
+            "a background agent's report was not passed to the model",
+        )
+    } else {
+        ("the prompt", "this prompt was not sent to the model")
+    };
+    check(&[Text::new(what, p)], refused, None, policy, out);
 }
