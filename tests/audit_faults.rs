@@ -260,21 +260,17 @@ fn large_events_are_decided_where_no_thread_can_be_started() {
         "prlimit",
         "--nproc=1",
     ];
+    let last_record = || -> serde_json::Value {
+        let log = std::fs::read_to_string(&log).unwrap();
+        serde_json::from_str(log.lines().last().unwrap()).unwrap()
+    };
     let big = "fn main() { let x = compute(42); }\n".repeat(12_000);
     let clean = event(&big);
     let o = hook_via(&nobody, &s, "prototype", &log, &[], &clean);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), "", "{}", text(&o.stderr));
-    let last: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&log)
-            .unwrap()
-            .lines()
-            .last()
-            .unwrap(),
-    )
-    .unwrap();
     assert_eq!(
-        last["input_sha256"],
+        last_record()["input_sha256"],
         hookguard::digest::sha256_hex(clean.as_bytes())
     );
 
@@ -293,13 +289,5 @@ fn large_events_are_decided_where_no_thread_can_be_started() {
         out.contains("\"deny\"") && out.contains("secret (GitHub token)"),
         "{out}"
     );
-    let last: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&log)
-            .unwrap()
-            .lines()
-            .last()
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(last["rule"], "secrets.github-token");
+    assert_eq!(last_record()["rule"], "secrets.github-token");
 }
