@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Hook latency benchmark: one `hookguard hook` process per event kind against a floor binary
 # that only reads stdin and prints a fixed deny. Per event: median wall time of each (hyperfine
-# -N, no shell in between), their ratio, user+sys CPU time, and the callgrind instruction count
+# -N, no shell in between; the runs in four rounds with the order swapped each round, pooled),
+# their ratio, user+sys CPU time, and the callgrind instruction count
 # (repeatable on a noisy machine) with its ratio. Prints a markdown table. See
 # docs/performance.md; the in-process stages are `cargo bench --bench stages`.
 #
@@ -97,16 +98,28 @@ names = ["bash-benign", "bash-deny", "read", "write-4k", "write-1m", "edit", "gr
          "command-100k", "prompt", "post-1m"]
 
 def timed_hyperfine(path):
-    """Median wall ms and mean user+sys ms of each command, from one hyperfine run."""
+    """Median wall ms and mean user+sys ms of each command. The runs are split into rounds,
+    the order of the two commands swapped each round, and the times pooled: a minute of the
+    shared VM running slow then lands on both, not on whichever hyperfine ran second."""
     js = os.path.join(out, "hyperfine.json")
-    r = subprocess.run([hf, "-N", "--input", path, "--runs", str(runs), "--warmup", "3",
-                       "--style", "none", "--export-json", js,
-                       "-n", "floor", floor[0], "-n", "hookguard", " ".join(hook)],
-                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if r.returncode:  # its warnings about noise are dropped; its errors are not
-        sys.exit(r.stderr.decode(errors="replace"))
-    res = {r["command"]: r for r in json.load(open(js))["results"]}
-    return [(res[n]["median"] * 1e3, (res[n]["user"] + res[n]["system"]) * 1e3)
+    rounds = 4
+    wall = {"floor": [], "hookguard": []}
+    cpu = {"floor": [], "hookguard": []}
+    for r in range(rounds):
+        order = [("floor", floor[0]), ("hookguard", " ".join(hook))]
+        if r % 2:
+            order.reverse()
+        args = [hf, "-N", "--input", path, "--runs", str(max(5, runs // rounds)), "--warmup", "2",
+                "--style", "none", "--export-json", js]
+        for name, cmd in order:
+            args += ["-n", name, cmd]
+        res = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if res.returncode:  # its warnings about noise are dropped; its errors are not
+            sys.exit(res.stderr.decode(errors="replace"))
+        for x in json.load(open(js))["results"]:
+            wall[x["command"]] += x["times"]
+            cpu[x["command"]].append(x["user"] + x["system"])  # a round's mean; rounds equal
+    return [(statistics.median(wall[n]) * 1e3, statistics.mean(cpu[n]) * 1e3)
             for n in ("floor", "hookguard")]
 
 def timed_python(path):
