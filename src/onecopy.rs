@@ -76,6 +76,23 @@ impl Parser<'_> {
         (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
     }
 
+    /// After a member of an object or array: `Some(true)` past a `,` (another follows),
+    /// `Some(false)` past `close` (the end), `None` for anything else.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match *self.b.get(self.i)? {
+            b',' => {
+                self.i += 1;
+                Some(true)
+            }
+            c if c == close => {
+                self.i += 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
     fn value(&mut self, depth: usize) -> Option<Value> {
         if depth > MAX_DEPTH {
             return None;
@@ -85,51 +102,35 @@ impl Parser<'_> {
             b'{' => {
                 self.i += 1;
                 let mut map = Map::new();
-                self.ws();
-                if self.b.get(self.i) == Some(&b'}') {
-                    self.i += 1;
-                    return Some(Value::Object(map));
-                }
-                loop {
-                    self.ws();
-                    let key = self.string()?;
-                    self.eat(b':')?;
-                    let v = self.value(depth + 1)?;
-                    // As serde_json: a repeated key keeps the last value.
-                    if map.insert(key, v).is_some() && depth == 0 && self.unique_top {
-                        return None;
-                    }
-                    self.ws();
-                    match *self.b.get(self.i)? {
-                        b',' => self.i += 1,
-                        b'}' => {
-                            self.i += 1;
-                            return Some(Value::Object(map));
+                if self.eat(b'}').is_none() {
+                    loop {
+                        self.ws();
+                        let key = self.string()?;
+                        self.eat(b':')?;
+                        let v = self.value(depth + 1)?;
+                        // As serde_json: a repeated key keeps the last value.
+                        if map.insert(key, v).is_some() && depth == 0 && self.unique_top {
+                            return None;
                         }
-                        _ => return None,
+                        if !self.more(b'}')? {
+                            break;
+                        }
                     }
                 }
+                Some(Value::Object(map))
             }
             b'[' => {
                 self.i += 1;
                 let mut items = Vec::new();
-                self.ws();
-                if self.b.get(self.i) == Some(&b']') {
-                    self.i += 1;
-                    return Some(Value::Array(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    match *self.b.get(self.i)? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(Value::Array(items));
+                if self.eat(b']').is_none() {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        if !self.more(b']')? {
+                            break;
                         }
-                        _ => return None,
                     }
                 }
+                Some(Value::Array(items))
             }
             b'"' => self.string().map(Value::String),
             b't' => self.literal("true", Value::Bool(true)),
