@@ -93,12 +93,17 @@ pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
         .then(|| response.get("content").and_then(Value::as_str))
         .flatten()
         .and_then(|text| excluded_lines(text, policy, ctx));
+    // What is withheld from one string of the output.
+    let hits = |s: &str| {
+        if s.is_empty() {
+            Vec::new()
+        } else {
+            content::relevant(policy.scanner.scan(s, Scan::ALL), policy)
+        }
+    };
     // Almost every output has nothing to withhold: find that out on the borrowed output, so
     // that a large one is not copied for nothing. (With a finding, the copy is scanned again.)
-    let finds = |s: &str| {
-        !s.is_empty() && !content::relevant(policy.scanner.scan(s, Scan::ALL), policy).is_empty()
-    };
-    if excluded.is_none() && !any_string(response, &finds, 0) {
+    if excluded.is_none() && !any_string(response, &|s| !hits(s).is_empty(), 0) {
         return None;
     }
     let mut output = response.clone();
@@ -117,10 +122,7 @@ pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
     walk(
         &mut output,
         &mut |s: &mut String| {
-            if s.is_empty() {
-                return;
-            }
-            let hits = content::relevant(policy.scanner.scan(s, Scan::ALL), policy);
+            let hits = hits(s);
             if hits.is_empty() {
                 return;
             }
