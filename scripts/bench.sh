@@ -54,13 +54,9 @@ python3 - "$OUT/events" <<'PY'
 import json, os, random, sys
 d = sys.argv[1]
 random.seed(7)
-words = "fn let mut match Some None Ok Err Result Option Vec String impl struct self pub use crate return if else for while loop".split()
-def rust_text(n):
-    out, size = [], 0
-    while size < n:
-        line = "    " + " ".join(random.choice(words) for _ in range(random.randint(4, 10))) + ";"
-        out.append(line); size += len(line) + 1
-    return "\n".join(out)[:n]
+sys.dont_write_bytecode = True
+sys.path.insert(0, "scripts")
+from benchtext import rust_text
 base = {"session_id": "bench", "transcript_path": "/tmp/t.jsonl", "cwd": "/home/dev/service",
         "permission_mode": "default"}
 def pre(tool, inp): return dict(base, hook_event_name="PreToolUse", tool_name=tool, tool_input=inp)

@@ -48,13 +48,9 @@ os.makedirs(home, exist_ok=True)
 env = dict(os.environ, HOME=home, XDG_STATE_HOME=os.path.join(home, "state"))
 env.pop("CLAUDE_PROJECT_DIR", None)
 
-words = "fn let mut match Some None Ok Err Result Option Vec String impl struct self pub use crate return if else for while loop".split()
-def rust_text(n):
-    out, size = [], 0
-    while size < n:
-        line = "    " + " ".join(random.choice(words) for _ in range(random.randint(4, 10))) + ";"
-        out.append(line); size += len(line) + 1
-    return "\n".join(out)[:n]
+sys.dont_write_bytecode = True
+sys.path.insert(0, "scripts")
+from benchtext import rust_text
 
 def event(tool, inp):
     return json.dumps({"session_id": "scale", "transcript_path": "/tmp/t.jsonl", "cwd": project,
