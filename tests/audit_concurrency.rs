@@ -24,11 +24,18 @@ const CALLS: usize = 200;
 fn assert_one_intact_chain(log: &Path, expected: usize) -> Vec<serde_json::Value> {
     let r = hookguard::audit::verify(log, None).unwrap();
     assert_eq!(r.first_error, None, "{r:?}");
-    assert_eq!(r.records, expected);
-    let v = records(log);
+    let all = records(log);
+    let seqs: Vec<u64> = all.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=all.len() as u64).collect::<Vec<_>>(), "seq");
+    assert_eq!(r.records, all.len());
+    // The log's own records: one rotation record at the start of each file after the first.
+    let (own, v): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r["event"] == "(audit)");
+    assert!(
+        own.iter().all(|r| r["chain"]["kind"] == "rotation"),
+        "{own:?}"
+    );
+    assert_eq!(own.len(), r.files.len() - 1);
     assert_eq!(v.len(), expected);
-    let seqs: Vec<u64> = v.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
-    assert_eq!(seqs, (1..=expected as u64).collect::<Vec<_>>(), "seq");
     v
 }
 

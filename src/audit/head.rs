@@ -72,15 +72,86 @@ impl Head {
 
     /// Reads the head from the sidecar; `None` when it is empty or unreadable as a head.
     pub fn read(sidecar: &File) -> std::io::Result<Option<Head>> {
-        let mut buf = [0u8; HEAD_LEN];
-        let n = sidecar.read_at(&mut buf, 0)?;
-        Ok(std::str::from_utf8(&buf[..n]).ok().and_then(Head::decode))
+        Ok(match HeadState::read(sidecar)? {
+            HeadState::Valid(h) => Some(h),
+            _ => None,
+        })
     }
 
     /// Writes the head in place (fixed width: no truncation needed).
     pub fn write(&self, sidecar: &File) -> std::io::Result<()> {
         sidecar.write_all_at(self.encode().as_bytes(), 0)
     }
+}
+
+/// What the sidecar holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadState {
+    /// Nothing: a sidecar just created (a new log), or one emptied.
+    Empty,
+    /// Bytes that are not a head.
+    Damaged,
+    Valid(Head),
+}
+
+impl HeadState {
+    pub fn read(sidecar: &File) -> std::io::Result<HeadState> {
+        let mut buf = [0u8; HEAD_LEN];
+        let n = sidecar.read_at(&mut buf, 0)?;
+        if n == 0 {
+            return Ok(HeadState::Empty);
+        }
+        Ok(std::str::from_utf8(&buf[..n])
+            .ok()
+            .and_then(Head::decode)
+            .map_or(HeadState::Damaged, HeadState::Valid))
+    }
+}
+
+/// The complete line that ends at byte `end` of `f` (without its newline), read with one
+/// bounded read; `None` when no line ends there (`end` is not just after a newline).
+pub fn line_ending_at(f: &File, end: u64) -> std::io::Result<Option<String>> {
+    if end == 0 {
+        return Ok(None);
+    }
+    let start = end.saturating_sub(TAIL);
+    let mut buf = vec![0u8; (end - start) as usize];
+    f.read_exact_at(&mut buf, start)?;
+    if buf.last() != Some(&b'\n') {
+        return Ok(None);
+    }
+    buf.pop();
+    let from = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if from == 0 && start > 0 {
+        return Ok(None);
+    }
+    Ok(Some(String::from_utf8_lossy(&buf[from..]).into_owned()))
+}
+
+/// The first line of `f` (without its newline), read with one bounded read.
+pub fn first_line(f: &File) -> std::io::Result<Option<String>> {
+    let mut buf = vec![0u8; TAIL as usize];
+    let mut n = 0;
+    while n < buf.len() {
+        let got = f.read_at(&mut buf[n..], n as u64)?;
+        if got == 0 {
+            break;
+        }
+        n += got;
+    }
+    Ok(buf[..n]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| String::from_utf8_lossy(&buf[..i]).into_owned()))
+}
+
+/// The `prev_hash` of a record line.
+pub fn prev_hash_of(line: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(line)
+        .ok()?
+        .get("prev_hash")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// How much of the log's end is read to find the last record. Records are bounded (subjects

@@ -11,7 +11,7 @@
 //! file. Every failure is returned, never swallowed: the caller decides (production and ci
 //! fail closed, prototype warns).
 
-use super::head::{self, Head};
+use super::head::{self, Head, HeadState};
 use super::key::{ChainKey, KeyError};
 use super::record::Record;
 use super::settings::Settings;
@@ -93,6 +93,8 @@ pub struct Appended {
     pub line: String,
     /// The live log was rotated after this record.
     pub rotated: bool,
+    /// The record is written, but something after it failed (rotation, the head): for stderr.
+    pub warning: Option<String>,
 }
 
 /// An audit log at a path, with its settings and (optionally) its chain key.
@@ -140,10 +142,37 @@ impl Log {
             .write(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
             .open(&sidecar_path)
             .map_err(|e| open_error(&sidecar_path, e))?;
-        self.lock(&sidecar)?;
+        if !sidecar
+            .metadata()
+            .map_err(|e| io(&sidecar_path, e))?
+            .file_type()
+            .is_file()
+        {
+            return Err(AuditError::NotAFile {
+                path: sidecar_path.display().to_string(),
+            });
+        }
+        if let Err(e) = self.lock(&sidecar) {
+            if let AuditError::LockTimeout { ms, .. } = &e {
+                // The stall is itself evidence (an agent holding the lock stops the log):
+                // noted beside the log, and written into the chain by the next append.
+                note_stall(
+                    path,
+                    &Stall {
+                        at: super::time::now_rfc3339(),
+                        waited_ms: *ms as u64,
+                        holder: lock_holder(&sidecar),
+                        session_id: record.session_id.clone(),
+                        event: Some(record.event.clone()).filter(|e| !e.is_empty()),
+                        tool: record.tool.clone(),
+                    },
+                );
+            }
+            return Err(e);
+        }
         // The lock is released when `sidecar` is closed, on every path out of here.
         let result = self.append_locked(&sidecar, &sidecar_path, record);
         let _ = sidecar.unlock();
@@ -200,13 +229,13 @@ impl Log {
         record: &mut Record,
     ) -> Result<Appended, AuditError> {
         let path = &self.path;
-        let stored = Head::read(sidecar).map_err(|e| io(sidecar_path, e))?;
+        let stored = HeadState::read(sidecar).map_err(|e| io(sidecar_path, e))?;
         let mut log = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
             .open(path)
             .map_err(|e| open_error(path, e))?;
         let meta = log.metadata().map_err(|e| io(path, e))?;
@@ -221,80 +250,299 @@ impl Log {
                 .map_err(|e| io(path, e))?;
         }
         let (ino, len) = (meta.ino(), meta.len());
-        let (prev, torn) = match stored {
-            // The head describes this very file: the fast path.
-            Some(h) if (h.ino == ino || h.ino == 0) && h.len == len => (h, false),
-            // The log is empty but the head remembers records: the file was deleted or
-            // truncated under us. Continue from the head, so that `audit verify` shows the gap.
-            Some(h) if len == 0 => (h, false),
-            // Stale or missing: the log is the truth.
-            _ if len > 0 => {
-                let t = head::recover(&mut log, ino, len).map_err(|e| io(path, e))?;
-                (t.head, t.torn)
-            }
-            _ => (self.recover_from_rotated()?, false),
+        let mut chain_records = Vec::new();
+        let (mut prev, torn) = match &stored {
+            // The head describes this very file: the fast path, nothing read.
+            HeadState::Valid(h) if h.ino == ino && h.len == len && len > 0 => (h.clone(), false),
+            _ => self.reconcile(&stored, &mut log, ino, len, record, &mut chain_records)?,
         };
+        let stalls = self.take_stalls();
+        for stall in &stalls {
+            chain_records.push(stall_record(stall, record));
+        }
 
-        record.seq = prev.seq + 1;
-        record.key_id = self.key.as_ref().map(|k| k.id().to_string());
-        record.prev_hash = prev.hash;
-        let (line, hash) = seal(record, self.key.as_ref()).map_err(|e| io(path, e))?;
-        let mut bytes = Vec::with_capacity(line.len() + 1);
+        let mut bytes = Vec::new();
         if torn {
             // Never glue a record onto a torn line; verify still reports the torn one.
             bytes.push(b'\n');
         }
-        bytes.extend_from_slice(line.as_bytes());
-        // One write of the whole line: with O_APPEND and the lock, records never interleave.
-        if let Err(e) = log.write_all(&bytes) {
-            // A partial write (disk full) would leave half a record: cut it off again, so the
-            // log stays a clean chain for the next writer, and report the failure.
+        let mut line = String::new();
+        for r in chain_records
+            .iter_mut()
+            .chain(std::iter::once(&mut *record))
+        {
+            r.seq = prev.seq + 1;
+            r.key_id = self.key.as_ref().map(|k| k.id().to_string());
+            r.prev_hash = std::mem::take(&mut prev.hash);
+            let (l, hash) = seal(r, self.key.as_ref()).map_err(|e| io(path, e))?;
+            bytes.extend_from_slice(l.as_bytes());
+            prev.seq = r.seq;
+            prev.hash = hash;
+            line = l;
+        }
+        let hash = prev.hash.clone();
+        // One write of every line: with O_APPEND and the lock, records never interleave.
+        let written = log.write_all(&bytes).and_then(|()| {
+            if self.settings.fsync {
+                log.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            // A partial write (disk full) would leave half a record, and a record that could
+            // not be made durable must not stand while the call is refused: cut it off again,
+            // so the log stays a clean chain that says only what was answered.
             let _ = log.set_len(len);
+            self.return_stalls(&stalls);
             return Err(io(path, e));
         }
+        self.done_with_stalls();
         let new_len = len + bytes.len() as u64;
-        if self.settings.fsync {
-            log.sync_data().map_err(|e| io(path, e))?;
-        }
         let mut head = Head {
             ino,
             len: new_len,
             seq: record.seq,
             hash: hash.clone(),
         };
-        let rotated = self.settings.rotate_bytes > 0 && new_len >= self.settings.rotate_bytes;
-        if rotated {
+        // The record is written: from here on nothing undoes it, and a failure is a warning
+        // (the call is answered as recorded; the next append recovers the head).
+        let mut warnings = Vec::new();
+        let mut rotated = false;
+        if self.settings.rotate_bytes > 0 && new_len >= self.settings.rotate_bytes {
             drop(log);
-            self.rotate()?;
-            head.ino = 0;
-            head.len = 0;
+            match self.rotate() {
+                Ok(()) => {
+                    rotated = true;
+                    head.ino = 0;
+                    head.len = 0;
+                }
+                Err(e) => warnings.push(format!("the log could not be rotated: {e}")),
+            }
         }
-        head.write(sidecar).map_err(|e| io(sidecar_path, e))?;
+        if let Err(e) = head.write(sidecar) {
+            warnings.push(format!(
+                "the chain head `{}` could not be written ({e}); the next append recovers it",
+                sidecar_path.display()
+            ));
+        }
         Ok(Appended {
             seq: record.seq,
             hash,
             line,
             rotated,
+            warning: (!warnings.is_empty()).then(|| {
+                format!(
+                    "audit record {} written, but {}",
+                    record.seq,
+                    warnings.join("; ")
+                )
+            }),
         })
     }
 
-    /// The head when the live log is empty and the sidecar says nothing: the last record of
-    /// the newest rotated file, so the chain continues across files; else the genesis.
-    fn recover_from_rotated(&self) -> Result<Head, AuditError> {
-        let older = rotated_path(&self.path, 1);
-        match File::open(&older) {
-            Ok(mut f) => {
-                let len = f.metadata().map_err(|e| io(&older, e))?.len();
-                let t = head::recover(&mut f, 0, len).map_err(|e| io(&older, e))?;
-                Ok(Head {
-                    ino: 0,
-                    len: 0,
-                    ..t.head
-                })
+    /// The slow path, when the head does not describe the live log exactly: finds where the
+    /// chain really ends (the log's last line, else the last line of `.1`, else the genesis)
+    /// and checks it against the head, which is authoritative. Whatever does not agree is
+    /// recorded as a `gap` record of its own, never re-seeded silently; a live log started
+    /// after a rotation begins with a `rotation` record naming the file it continues.
+    fn reconcile(
+        &self,
+        stored: &HeadState,
+        log: &mut File,
+        ino: u64,
+        len: u64,
+        record: &Record,
+        out: &mut Vec<Record>,
+    ) -> Result<(Head, bool), AuditError> {
+        let path = &self.path;
+        let older = rotated_path(path, 1);
+        // The end of the chain as the files show it.
+        let (found, torn, from_rotated) = if len > 0 {
+            let t = head::recover(log, ino, len).map_err(|e| io(path, e))?;
+            (t.head, t.torn, None)
+        } else {
+            match super::read::open_regular(&older) {
+                Ok(mut f) => {
+                    let n = f.metadata().map_err(|e| io(&older, e))?.len();
+                    let t = head::recover(&mut f, 0, n).map_err(|e| io(&older, e))?;
+                    (t.head, false, Some((f, n)))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    (Head::genesis(), false, None)
+                }
+                Err(e) => return Err(io(&older, e)),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Head::genesis()),
-            Err(e) => Err(io(&older, e)),
+        };
+        let agrees = |h: &Head| found.seq == h.seq && found.hash == h.hash;
+        let problem: Option<String> = match stored {
+            HeadState::Empty if found.seq == 0 && from_rotated.is_none() => None,
+            HeadState::Empty => Some("the chain head was missing".into()),
+            HeadState::Damaged => Some("the chain head was damaged".into()),
+            HeadState::Valid(h) if len > 0 => {
+                if h.len == len {
+                    // The same content under another inode (copied back, say) is no gap.
+                    (!agrees(h))
+                        .then(|| "the log does not end with the record its head names".into())
+                } else if h.len > len {
+                    Some("the log is shorter than its head records".into())
+                } else if h.len == 0 {
+                    // Rotated, then a record written and the head not: the file must begin
+                    // where the head says the chain was.
+                    let first = head::first_line(log).map_err(|e| io(path, e))?;
+                    let links = first.as_deref().and_then(head::prev_hash_of);
+                    (links.as_deref() != Some(h.hash.as_str()))
+                        .then(|| "the log does not begin where its head says the chain was".into())
+                } else {
+                    // A record written and the head not (a crash between the two writes): the
+                    // record the head names must still end where the head says.
+                    let at = head::line_ending_at(log, h.len).map_err(|e| io(path, e))?;
+                    let hash = at.as_deref().and_then(super::verify::hash_field);
+                    (hash != Some(h.hash.as_str()))
+                        .then(|| "the log no longer holds the record its head names".into())
+                }
+            }
+            HeadState::Valid(h) => {
+                // An empty live log: rotated away (the head names the last record of `.1`),
+                // or emptied or deleted.
+                let rotated_ok = match &from_rotated {
+                    Some((_, n)) => agrees(h) && (h.len == 0 || h.len == *n),
+                    // keep = 0: the rotated file is deleted; the head is all there is.
+                    None => h.len == 0 && h.seq > 0 && self.settings.keep == 0,
+                };
+                (!rotated_ok).then(|| "the log was emptied or deleted".into())
+            }
+        };
+        let base = || Record {
+            ts: super::time::now_rfc3339(),
+            event: super::record::CHAIN_EVENT.into(),
+            decision: "pass".into(),
+            control: Some("PR-06".into()),
+            user: record.user.clone(),
+            host: record.host.clone(),
+            hookguard: env!("CARGO_PKG_VERSION"),
+            ..Record::default()
+        };
+        let head_of = |s: &HeadState| match s {
+            HeadState::Valid(h) => Some(h.clone()),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            let h = head_of(stored);
+            let name = path.display().to_string();
+            let reason = match &h {
+                Some(h) => format!(
+                    "{problem}: the head names record {} ({} bytes), the log ends at record {} ({len} bytes). Records were removed or the log replaced; this gap stays in the chain and `hookguard audit verify` reports it.",
+                    h.seq, h.len, found.seq
+                ),
+                None => format!(
+                    "{problem} while the log held records up to record {}: removed records cannot be ruled out. This gap stays in the chain and `hookguard audit verify` reports it.",
+                    found.seq
+                ),
+            };
+            out.push(Record {
+                rule: Some("audit.gap".into()),
+                reason: Some(reason),
+                subject: Some(name.clone()),
+                chain: Some(super::record::ChainEvent {
+                    kind: "gap".into(),
+                    file: Some(name),
+                    last_seq: Some(found.seq),
+                    last_hash: Some(found.hash.clone()),
+                    bytes: Some(len),
+                    head_seq: h.as_ref().map(|h| h.seq),
+                    head_hash: h.as_ref().map(|h| h.hash.clone()),
+                    head_bytes: h.as_ref().map(|h| h.len),
+                    ..Default::default()
+                }),
+                ..base()
+            });
+            // Sequence numbers never go back: the gap record follows the highest one known.
+            let seq = h.map_or(found.seq, |h| h.seq.max(found.seq));
+            return Ok((Head { seq, ..found }, torn));
         }
+        let continues = match (&from_rotated, stored) {
+            (Some(_), _) => true,
+            (None, HeadState::Valid(h)) => len == 0 && h.seq > 0,
+            _ => false,
+        };
+        if continues {
+            let name = older
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (seq, hash) = match stored {
+                HeadState::Valid(h) if from_rotated.is_none() => (h.seq, h.hash.clone()),
+                _ => (found.seq, found.hash.clone()),
+            };
+            out.push(Record {
+                rule: Some("audit.rotated".into()),
+                reason: Some(format!(
+                    "this file continues `{name}`, which ends with record {seq}"
+                )),
+                subject: Some(name.clone()),
+                chain: Some(super::record::ChainEvent {
+                    kind: "rotation".into(),
+                    file: Some(name),
+                    last_seq: Some(seq),
+                    last_hash: Some(hash.clone()),
+                    bytes: from_rotated.as_ref().map(|(_, n)| *n),
+                    keep: Some(self.settings.keep),
+                    ..Default::default()
+                }),
+                ..base()
+            });
+            return Ok((
+                Head {
+                    ino,
+                    len,
+                    seq,
+                    hash,
+                },
+                false,
+            ));
+        }
+        let prev = match stored {
+            // The head is one record behind (a crash between the two writes): the log's last
+            // line is the end of the chain.
+            HeadState::Valid(_) | HeadState::Empty => found,
+            HeadState::Damaged => unreachable!("a damaged head is a gap"),
+        };
+        Ok((prev, torn))
+    }
+
+    /// The stalls recorded by calls that could not take the lock, taken for writing into the
+    /// chain (renamed aside under the lock, so a stall noted meanwhile goes to a new file).
+    fn take_stalls(&self) -> Vec<Stall> {
+        let from = stalls_path(&self.path);
+        let taken = suffixed(&self.path, "stalls.taken");
+        if std::fs::rename(&from, &taken).is_err() {
+            return Vec::new();
+        }
+        let mut text = String::new();
+        if let Ok(f) = super::read::open_regular(&taken) {
+            let _ = std::io::Read::read_to_string(
+                &mut std::io::Read::take(f, STALLS_MAX_BYTES),
+                &mut text,
+            );
+        }
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Stall>(l).ok())
+            .take(STALLS_MAX)
+            .collect()
+    }
+
+    /// The stalls are in the chain: forget them.
+    fn done_with_stalls(&self) {
+        let _ = std::fs::remove_file(suffixed(&self.path, "stalls.taken"));
+    }
+
+    /// The append failed: note the stalls again for the next one.
+    fn return_stalls(&self, stalls: &[Stall]) {
+        for s in stalls {
+            note_stall(&self.path, s);
+        }
+        self.done_with_stalls();
     }
 
     /// `audit.jsonl` → `.1` → `.2` … → `.keep`, dropping the oldest.
@@ -327,6 +575,91 @@ impl Log {
                 .map_err(|e| io(dir, e))?;
         }
         Ok(())
+    }
+}
+
+/// The file where calls that could not take the lock note their stall: `audit.jsonl.stalls`.
+pub fn stalls_path(log: &Path) -> PathBuf {
+    suffixed(log, "stalls")
+}
+
+/// Most stalls written into the chain by one append, and most bytes of them read.
+const STALLS_MAX: usize = 64;
+const STALLS_MAX_BYTES: u64 = 64 * 1024;
+
+/// One call that gave up waiting for the lock.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Stall {
+    pub at: String,
+    pub waited_ms: u64,
+    pub holder: Option<String>,
+    pub session_id: Option<String>,
+    pub event: Option<String>,
+    pub tool: Option<String>,
+}
+
+/// Appends a stall to `audit.jsonl.stalls` (one write, owner-only, never through a link).
+/// Best effort: the call is refused either way.
+fn note_stall(log: &Path, stall: &Stall) {
+    let p = stalls_path(log);
+    let Ok(mut line) = serde_json::to_string(stall) else {
+        return;
+    };
+    line.push('\n');
+    let f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(&p);
+    if let Ok(mut f) = f
+        && f.metadata().is_ok_and(|m| m.file_type().is_file())
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
+}
+
+/// Who holds the flock on `sidecar`, from `/proc/locks`: `pid 4242 (sleep)`.
+fn lock_holder(sidecar: &File) -> Option<String> {
+    let ino = sidecar.metadata().ok()?.ino();
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    let pid = locks.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        // `1: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF`
+        let (pid, id) = (f.get(4)?, f.get(5)?);
+        (id.rsplit(':').next()?.parse::<u64>().ok()? == ino).then(|| pid.to_string())
+    })?;
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    Some(format!("pid {pid} ({})", comm.trim()))
+}
+
+/// The chain record of a stall.
+fn stall_record(s: &Stall, current: &Record) -> Record {
+    let holder = s.holder.as_deref().unwrap_or("an unknown process");
+    Record {
+        ts: super::time::now_rfc3339(),
+        event: super::record::CHAIN_EVENT.into(),
+        decision: "pass".into(),
+        rule: Some("audit.lock-timeout".into()),
+        control: Some("PR-06".into()),
+        reason: Some(format!(
+            "a {} call gave up after waiting {} ms for the audit log's lock, held by {holder}; it was refused in production and ci and left no record of its own",
+            s.event.as_deref().unwrap_or("hook"),
+            s.waited_ms
+        )),
+        session_id: s.session_id.clone(),
+        tool: s.tool.clone(),
+        user: current.user.clone(),
+        host: current.host.clone(),
+        hookguard: env!("CARGO_PKG_VERSION"),
+        chain: Some(super::record::ChainEvent {
+            kind: "lock-timeout".into(),
+            at: Some(s.at.clone()),
+            waited_ms: Some(s.waited_ms),
+            holder: s.holder.clone(),
+            ..Default::default()
+        }),
+        ..Record::default()
     }
 }
 

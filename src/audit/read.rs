@@ -75,7 +75,7 @@ pub fn lines(files: Vec<PathBuf>, window: Window) -> impl Iterator<Item = String
 }
 
 fn open_lines(f: &Path) -> Box<dyn Iterator<Item = String>> {
-    match std::fs::File::open(f) {
+    match open_regular(f) {
         Ok(file) => Box::new(
             std::io::BufReader::new(file)
                 .split(b'\n')
@@ -84,4 +84,29 @@ fn open_lines(f: &Path) -> Box<dyn Iterator<Item = String>> {
         ),
         Err(_) => Box::new(std::iter::empty()),
     }
+}
+
+/// Opens `path` for reading only if it is a regular file: non-blocking, so a FIFO (which
+/// would block `open` until a writer came) is refused at once, like a socket or a device.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    if !f.metadata()?.file_type().is_file() {
+        return Err(not_regular(path));
+    }
+    Ok(f)
+}
+
+/// The error for a FIFO, socket or device where a regular file was expected.
+pub fn not_regular(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "`{}` is not a regular file (a FIFO, socket or device); refusing to read it",
+            path.display()
+        ),
+    )
 }

@@ -52,6 +52,10 @@ pub struct Record {
     /// and counts, never a value. Absent when empty, so older records hash as before.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub red_flags: Vec<String>,
+    /// An event of the log itself (`event` `(audit)`): a rotation, a gap the hook found, a
+    /// stall on the lock. Absent on every other record, so they hash as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainEvent>,
     pub input_sha256: Option<String>,
     pub policy_sha256: Option<String>,
     pub hookguard: &'static str,
@@ -60,6 +64,44 @@ pub struct Record {
     pub key_id: Option<String>,
     /// Filled in by `append`.
     pub prev_hash: String,
+}
+
+/// The `event` of the log's own records.
+pub const CHAIN_EVENT: &str = "(audit)";
+
+/// What a record of the log itself says, in fields `audit verify` checks.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ChainEvent {
+    /// `rotation`, `gap` or `lock-timeout`.
+    pub kind: String,
+    /// rotation: the file this one continues (its name when it was rotated); gap: the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// rotation: the last record of the rotated file; gap: the last record found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_hash: Option<String>,
+    /// rotation: the rotated file's length; gap: the length of the log as found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// rotation: how many rotated files were kept, so `verify` knows which may be gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep: Option<u32>,
+    /// gap: what the head recorded (absent when the head was missing or damaged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_bytes: Option<u64>,
+    /// lock-timeout: when the call gave up, how long it waited, and who held the lock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waited_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
 }
 
 /// Longest subject kept in a record; the rest is replaced by a marker with the byte count.

@@ -9,7 +9,7 @@
 //! machine as it is written (syslog, a log shipper) covers those.
 
 use super::GENESIS;
-use super::head::Head;
+use super::head::HeadState;
 use super::key::ChainKey;
 use super::log::{head_path, rotated_path};
 use std::io::BufRead;
@@ -28,15 +28,28 @@ pub struct ChainBreak {
 }
 
 /// The result of checking a log and its rotated files.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VerifyReport {
     /// The files checked, oldest first.
     pub files: Vec<PathBuf>,
     /// Records verified before the first break (all of them when intact).
     pub records: usize,
     pub first_error: Option<ChainBreak>,
-    /// Facts worth knowing that are not breaks (records rotated away, unkeyed prefix).
+    /// Facts worth knowing that are not breaks (records rotated away, a window's start).
     pub notes: Vec<String>,
+    /// Calls that gave up waiting for the log's lock, as the chain records them.
+    pub stalls: Vec<String>,
+    /// `seq` and `hash` of every record verified, in order (for comparing with an export).
+    pub chain: Vec<(u64, String)>,
+}
+
+/// How `verify` reads and what it requires.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'k> {
+    /// With a key every record must be keyed with it: an unkeyed record is a failure.
+    pub key: Option<&'k ChainKey>,
+    /// Check a copy of a log without its head (truncation of the tail cannot be ruled out).
+    pub no_head: bool,
 }
 
 /// The value of the trailing `"hash"` field of a record line, if the line ends with one.
@@ -50,12 +63,12 @@ pub fn hash_field(line: &str) -> Option<&str> {
 pub fn log_set(path: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut n = 1;
-    while rotated_path(path, n).exists() {
+    while rotated_path(path, n).symlink_metadata().is_ok() {
         files.push(rotated_path(path, n));
         n += 1;
     }
     files.reverse();
-    if path.exists() || files.is_empty() {
+    if path.symlink_metadata().is_ok() || files.is_empty() {
         files.push(path.to_path_buf());
     }
     files
@@ -76,11 +89,23 @@ fn lock_shared_briefly(f: &std::fs::File) -> bool {
     }
 }
 
-/// Whether `path` names a rotated file (`audit.jsonl.3`).
-fn is_rotated(path: &Path) -> bool {
+/// The rotation number of a file name (`audit.jsonl.3` → 3).
+fn rotation_number(path: &Path) -> Option<u32> {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|e| e.parse().ok())
+}
+
+/// Where a line sits, for the rules that depend on files.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    /// The first line of its file (always false in an export: files run together there).
+    first_in_file: bool,
+    /// The file's rotation number (0 for the live log); `None` when files do not matter.
+    rotation: Option<u32>,
+    /// The length of the file before, when one was read.
+    prev_file_len: Option<u64>,
 }
 
 /// The chain state carried from one line (and one file) to the next.
@@ -88,16 +113,31 @@ struct Walker<'k> {
     key: Option<&'k ChainKey>,
     prev: String,
     prev_seq: u64,
-    /// The first record seen may link to a record rotated away.
-    first_may_continue: bool,
-    seen_keyed: bool,
-    unkeyed_before_key: usize,
+    /// The first record may continue a chain that began elsewhere (an export's window, a
+    /// rotated file checked on its own).
+    loose_start: bool,
     records: usize,
+    notes: Vec<String>,
+    stalls: Vec<String>,
+    chain: Vec<(u64, String)>,
 }
 
 impl Walker<'_> {
+    fn new(key: Option<&ChainKey>, loose_start: bool) -> Walker<'_> {
+        Walker {
+            key,
+            prev: GENESIS.to_string(),
+            prev_seq: 0,
+            loose_start,
+            records: 0,
+            notes: Vec::new(),
+            stalls: Vec::new(),
+            chain: Vec::new(),
+        }
+    }
+
     /// Checks one line: returns its hash, or what is wrong.
-    fn check(&mut self, line: &str) -> Result<String, String> {
+    fn check(&mut self, line: &str, place: Place) -> Result<String, String> {
         let hash =
             hash_field(line).ok_or("the record has no trailing hash (truncated or edited)")?;
         let body_len = line.len() - hash.len() - ",\"hash\":\"\"}".len();
@@ -117,57 +157,192 @@ impl Walker<'_> {
                     k.id()
                 ));
             }
-            (Some(_), Some(k)) => {
-                self.seen_keyed = true;
-                k.mac_hex(body.as_bytes())
-            }
-            (None, _) if self.seen_keyed => {
+            (Some(_), Some(k)) => k.mac_hex(body.as_bytes()),
+            (None, Some(_)) => {
                 return Err(
-                    "the record is not keyed but follows keyed records (the chain was rewritten without the key)"
+                    "the record is not keyed, but the chain is checked with a key: in a keyed log every record must carry the MAC (an unkeyed record or chain stands in for keyed ones)"
                         .into(),
                 );
             }
-            (None, key) => {
-                if key.is_some() {
-                    self.unkeyed_before_key += 1;
-                }
-                crate::digest::sha256_hex(body.as_bytes())
-            }
+            (None, None) => crate::digest::sha256_hex(body.as_bytes()),
         };
         if actual != hash {
             return Err("the record's content does not match its hash (edited)".into());
         }
         let linked = v.get("prev_hash").and_then(|p| p.as_str()).unwrap_or("");
         let seq = v.get("seq").and_then(|s| s.as_u64()).unwrap_or(0);
-        if self.records == 0 && self.first_may_continue && linked != GENESIS {
-            // The oldest kept file begins where a rotated-away file ended.
-        } else if linked != self.prev {
-            return Err(if self.prev == GENESIS {
-                "the first record does not start the chain (records before it were removed)".into()
+        let chain = v.get("chain");
+        let kind = chain.and_then(|c| c.get("kind")).and_then(|k| k.as_str());
+        let field = |k: &str| chain.and_then(|c| c.get(k));
+        match kind {
+            Some("gap") => {
+                let reason = v.get("reason").and_then(|r| r.as_str()).unwrap_or("");
+                return Err(format!(
+                    "the hook found a gap in the chain and recorded it: {reason}"
+                ));
+            }
+            Some("lock-timeout") => {
+                let s = |k: &str| field(k).and_then(|x| x.as_str()).unwrap_or("?").to_string();
+                self.stalls.push(format!(
+                    "{}: a call waited {} ms for the lock, held by {}",
+                    s("at"),
+                    field("waited_ms").and_then(|x| x.as_u64()).unwrap_or(0),
+                    field("holder")
+                        .and_then(|x| x.as_str())
+                        .unwrap_or("an unknown process")
+                ));
+            }
+            _ => {}
+        }
+        let rotation = kind == Some("rotation");
+        if self.records == 0 {
+            if linked == GENESIS {
+                if seq != 1 {
+                    return Err(format!(
+                        "the first record of the chain has seq {seq}, not 1"
+                    ));
+                }
+            } else if self.loose_start {
+                if seq > 1 {
+                    self.notes.push(format!(
+                        "the records checked begin at record {seq}: the {} before it are not part of this check",
+                        seq - 1
+                    ));
+                }
+            } else if rotation {
+                let keep = field("keep").and_then(|k| k.as_u64()).unwrap_or(0);
+                let number = u64::from(place.rotation.unwrap_or(0));
+                if number < keep {
+                    return Err(format!(
+                        "the file begins by continuing a rotated file that is missing (rotation keeps {keep} files, and this is only number {number}): records were deleted"
+                    ));
+                }
+                self.notes.push(format!(
+                    "the chain starts at record {seq}: the {} records before it were rotated away",
+                    seq - 1
+                ));
             } else {
-                "the record does not link to the one before it (a record was removed, inserted or reordered)".into()
-            });
+                return Err(
+                    "the first record does not start the chain and is no rotation record (records before it were removed)"
+                        .into(),
+                );
+            }
+        } else {
+            if linked != self.prev {
+                return Err(
+                    "the record does not link to the one before it (a record was removed, inserted or reordered)"
+                        .into(),
+                );
+            }
+            if seq != self.prev_seq + 1 {
+                return Err(format!(
+                    "the record's seq is {seq} where {} follows (records were removed, inserted or renumbered)",
+                    self.prev_seq + 1
+                ));
+            }
+            if place.rotation.is_some() {
+                if place.first_in_file && !rotation {
+                    return Err(
+                        "the file does not begin with a rotation record: it is not a file the log rotated"
+                            .into(),
+                    );
+                }
+                if rotation && !place.first_in_file {
+                    return Err("a rotation record in the middle of a file".into());
+                }
+            }
+            if rotation {
+                let last_seq = field("last_seq").and_then(|x| x.as_u64());
+                let bytes = field("bytes").and_then(|x| x.as_u64());
+                if last_seq != Some(self.prev_seq)
+                    || (place.first_in_file
+                        && bytes.is_some()
+                        && place.prev_file_len.is_some()
+                        && bytes != place.prev_file_len)
+                {
+                    return Err(
+                        "the rotation record does not describe the file before it (its last record or its length differ)"
+                            .into(),
+                    );
+                }
+            }
         }
         self.prev = hash.to_string();
         self.prev_seq = seq;
         self.records += 1;
+        self.chain.push((seq, hash.to_string()));
         Ok(hash.to_string())
     }
+
+    fn report(self, files: Vec<PathBuf>, first_error: Option<ChainBreak>) -> VerifyReport {
+        VerifyReport {
+            files,
+            records: self.records,
+            first_error,
+            notes: self.notes,
+            stalls: self.stalls,
+            chain: self.chain,
+        }
+    }
+}
+
+fn chain_break(file: &Path, line: usize, message: String) -> Option<ChainBreak> {
+    Some(ChainBreak {
+        file: file.to_path_buf(),
+        line,
+        needs_key: message.contains("pass --key"),
+        message,
+    })
 }
 
 /// Verifies the log at `path` and its rotated files (`path.1` …), oldest first. With `key`,
 /// keyed records are authenticated; without it, a keyed record is reported as unverifiable.
 pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyReport> {
+    verify_with(
+        path,
+        Options {
+            key,
+            no_head: false,
+        },
+    )
+}
+
+/// What the sidecar of a log is, read without ever blocking on it.
+enum Sidecar {
+    Absent,
+    NotRegular,
+    Present(std::fs::File),
+}
+
+fn open_sidecar(path: &Path) -> std::io::Result<Sidecar> {
+    match super::read::open_regular(path) {
+        Ok(f) => Ok(Sidecar::Present(f)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Sidecar::Absent),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(Sidecar::NotRegular),
+        Err(e) => Err(e),
+    }
+}
+
+/// As [`verify`], with [`Options`].
+pub fn verify_with(path: &Path, opts: Options) -> std::io::Result<VerifyReport> {
+    // A rotated file checked on its own has no head and may start mid-chain.
+    let alone = rotation_number(path).is_some();
+    let use_head = !alone && !opts.no_head;
+    let sidecar_path = head_path(path);
     // A consistent snapshot: under a brief shared lock (writers hold it exclusively for one
     // append), list and open every file and read the head. Open files stay valid if a writer
     // rotates them afterwards, and the long read happens after the lock is released, so a
     // verify of a large log never makes a hook wait.
-    let sidecar = std::fs::File::open(head_path(path)).ok();
-    let locked = sidecar.as_ref().is_some_and(lock_shared_briefly);
+    let sidecar = if use_head {
+        open_sidecar(&sidecar_path)?
+    } else {
+        Sidecar::Absent
+    };
+    let locked = matches!(&sidecar, Sidecar::Present(f) if lock_shared_briefly(f));
     let files = log_set(path);
     let mut opened = Vec::with_capacity(files.len());
     for file in &files {
-        match std::fs::File::open(file) {
+        match super::read::open_regular(file) {
             Ok(f) => {
                 // Under the lock no append is half done: the length now is where the snapshot
                 // of the live file ends, whatever is appended while it is read.
@@ -179,49 +354,50 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
             Err(e) => return Err(e),
         }
     }
-    let head = sidecar.as_ref().and_then(|f| Head::read(f).ok().flatten());
-    if locked && let Some(f) = &sidecar {
+    let head = match &sidecar {
+        Sidecar::Present(f) => Some(HeadState::read(f)?),
+        _ => None,
+    };
+    if locked && let Sidecar::Present(f) = &sidecar {
         let _ = f.unlock();
     }
     if opened.is_empty() {
+        if let Some(HeadState::Valid(h)) = &head {
+            let m = format!(
+                "the log's files are gone, but its head names record {}: the log was deleted",
+                h.seq
+            );
+            return Ok(Walker::new(opts.key, alone).report(files.clone(), chain_break(path, 1, m)));
+        }
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
             "no such audit log",
         ));
     }
-    let mut w = Walker {
-        key,
-        prev: GENESIS.to_string(),
-        prev_seq: 0,
-        // The oldest file is a rotated one (or a rotated file is checked on its own): its
-        // first record may link to a file rotated away.
-        first_may_continue: files[0] != path || is_rotated(path),
-        seen_keyed: false,
-        unkeyed_before_key: 0,
-        records: 0,
+    let valid_head = match &head {
+        Some(HeadState::Valid(h)) => Some(h.clone()),
+        _ => None,
     };
-    let mut notes = Vec::new();
-    let fail = |file: &Path, line: usize, message: String, w: &Walker, notes: Vec<String>| {
-        Ok(VerifyReport {
-            files: files.clone(),
-            records: w.records,
-            first_error: Some(ChainBreak {
-                file: file.to_path_buf(),
-                line,
-                needs_key: message.contains("pass --key"),
-                message,
-            }),
-            notes,
-        })
-    };
+    let mut w = Walker::new(opts.key, alone);
+    let mut head_found = false;
+    let mut prev_file_len = None;
+    let mut last = (path.to_path_buf(), 0usize);
     for (file, f, len) in opened {
         let file = &file;
         let live = file == path;
         let ino = f.metadata()?.ino();
+        if !live && len == 0 {
+            let m = "the rotated file is empty: the log never rotates an empty file, so it stands in for deleted records".to_string();
+            return Ok(w.report(files.clone(), chain_break(file, 0, m)));
+        }
         let limit = if live && locked { len } else { u64::MAX };
         let mut reader = std::io::BufReader::new(std::io::Read::take(f, limit));
         let (mut offset, mut line_no, mut buf) = (0u64, 0usize, Vec::new());
-        let mut hash_at_head = None;
+        let rotation = if alone {
+            None
+        } else {
+            Some(rotation_number(file).unwrap_or(0))
+        };
         loop {
             buf.clear();
             let n = reader.read_until(b'\n', &mut buf)?;
@@ -232,16 +408,15 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
             // file has no fixed end, and an append can be half written there. A last line
             // without its newline that starts at or after the end the head records is that
             // append, not a truncation: the head is rewritten only after the record is
-            // complete, and a record cut short inside what the head covers still fails below
-            // ("records were removed from the end"). With the lock, a torn line is a break.
+            // complete. With the lock, a torn line is a break.
             if live
                 && !locked
                 && !buf.ends_with(b"\n")
-                && head
+                && valid_head
                     .as_ref()
                     .is_some_and(|h| h.ino == ino && offset >= h.len)
             {
-                notes.push(
+                w.notes.push(
                     "a record being appended while verify read the log was left for the next run"
                         .to_string(),
                 );
@@ -249,60 +424,90 @@ pub fn verify(path: &Path, key: Option<&ChainKey>) -> std::io::Result<VerifyRepo
             }
             line_no += 1;
             offset += n as u64;
-            let first_seq_pending = w.records == 0;
             let text = match std::str::from_utf8(&buf) {
                 Ok(t) => t.strip_suffix('\n').unwrap_or(t),
                 Err(_) => {
                     let m = "the record is not UTF-8 (edited or corrupted)".to_string();
-                    return fail(file, line_no, m, &w, notes);
+                    return Ok(w.report(files.clone(), chain_break(file, line_no, m)));
                 }
             };
-            match w.check(text) {
-                Ok(h) => {
-                    if first_seq_pending && w.prev_seq > 1 {
-                        notes.push(format!(
-                            "the chain starts at record {} in `{}`: the {} records before it were rotated away",
-                            w.prev_seq,
-                            file.display(),
-                            w.prev_seq - 1
-                        ));
-                    }
-                    if live && head.as_ref().is_some_and(|h| h.len == offset) {
-                        hash_at_head = Some(h);
+            let place = Place {
+                first_in_file: line_no == 1,
+                rotation,
+                prev_file_len,
+            };
+            match w.check(text, place) {
+                Ok(hash) => {
+                    if valid_head
+                        .as_ref()
+                        .is_some_and(|h| h.seq == w.prev_seq && h.hash == hash)
+                    {
+                        head_found = true;
                     }
                 }
-                Err(m) => return fail(file, line_no, m, &w, notes),
+                Err(m) => return Ok(w.report(files.clone(), chain_break(file, line_no, m))),
             }
         }
-        if live && let Some(h) = head.as_ref().filter(|h| h.ino == ino && h.len > 0) {
-            if h.len > offset {
-                let m = format!(
-                    "the log ends at byte {offset} but its head records {} bytes and record {}: records were removed from the end",
-                    h.len, h.seq
-                );
-                return fail(file, line_no + 1, m, &w, notes);
-            }
-            if hash_at_head.as_deref() != Some(h.hash.as_str()) {
-                let m = format!(
-                    "no record ends at byte {} with the hash the head records: the log was rewritten",
-                    h.len
-                );
-                return fail(file, line_no, m, &w, notes);
-            }
+        prev_file_len = Some(offset);
+        last = (file.clone(), line_no);
+    }
+    if use_head {
+        // The head is authoritative: it names the last record written, whatever the inode.
+        let problem = match (&sidecar, &head) {
+            (Sidecar::NotRegular, _) => Some(format!(
+                "the chain head `{}` is not a regular file (a FIFO, socket or device): it was replaced",
+                sidecar_path.display()
+            )),
+            (_, None) | (_, Some(HeadState::Empty)) if w.records > 0 => Some(format!(
+                "the chain head `{}` is missing or empty while the log holds records: records removed from the end cannot be ruled out (to check a copy of a log without its head, pass --no-head)",
+                sidecar_path.display()
+            )),
+            (_, Some(HeadState::Damaged)) => Some(format!(
+                "the chain head `{}` is damaged",
+                sidecar_path.display()
+            )),
+            (_, Some(HeadState::Valid(h))) if !head_found => Some(format!(
+                "the log does not hold the record its head names (record {}, {} bytes into the live file): records were removed from the end, or the log was replaced",
+                h.seq, h.len
+            )),
+            _ => None,
+        };
+        if let Some(m) = problem {
+            return Ok(w.report(files.clone(), chain_break(&last.0, last.1 + 1, m)));
+        }
+    } else if !alone && w.records > 0 {
+        w.notes.push(
+            "checked without the head: records removed from the end cannot be ruled out".into(),
+        );
+    }
+    Ok(w.report(files, None))
+}
+
+/// Verifies a sequence of record lines that did not come from a log set with its head: an
+/// export's original lines, or the records a SIEM received. The first may begin anywhere in
+/// the chain; every one after it must follow.
+pub fn verify_lines(
+    origin: &Path,
+    lines: impl Iterator<Item = Result<(usize, String), (usize, String)>>,
+    key: Option<&ChainKey>,
+) -> VerifyReport {
+    let mut w = Walker::new(key, true);
+    let files = vec![origin.to_path_buf()];
+    for item in lines {
+        let place = Place {
+            first_in_file: false,
+            rotation: None,
+            prev_file_len: None,
+        };
+        let res = match item {
+            Ok((line_no, text)) => w.check(&text, place).map_err(|m| (line_no, m)),
+            Err(e) => Err(e),
+        };
+        if let Err((line_no, m)) = res {
+            return w.report(files, chain_break(origin, line_no, m));
         }
     }
-    if w.unkeyed_before_key > 0 {
-        notes.push(format!(
-            "{} records before the first keyed one are chained with SHA-256 only",
-            w.unkeyed_before_key
-        ));
-    }
-    Ok(VerifyReport {
-        files,
-        records: w.records,
-        first_error: None,
-        notes,
-    })
+    w.report(files, None)
 }
 
 #[cfg(test)]
