@@ -557,7 +557,30 @@ fn policy_checks(
         return policy;
     };
     out.push(audit_check(&log));
+    out.extend(audit_stall_check(&log));
     policy
+}
+
+/// Calls that gave up waiting for the audit log's lock (something held it: an agent running
+/// `flock` on the head stops the log), as the chain records them or as still noted beside it.
+fn audit_stall_check(log: &Path) -> Option<Check> {
+    let s = crate::audit::log::stalls(log);
+    (s.count > 0).then(|| {
+        check(
+            Status::Warn,
+            "audit lock",
+            format!(
+                "{} call(s) gave up waiting for the lock of {} and were refused; the latest: {}",
+                s.count,
+                log.display(),
+                s.latest.as_deref().unwrap_or("unknown")
+            ),
+            Some(
+                "find what held the lock (the record names the process) and report it to your security team; `hookguard audit verify` lists every stall"
+                    .into(),
+            ),
+        )
+    })
 }
 
 fn audit_check(log: &Path) -> Check {

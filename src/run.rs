@@ -291,11 +291,7 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
             fill_decision(&mut record, &d, failure_label(kind), &Scanner::builtin());
             // Without a policy the profile is unknown: audit failures are judged as production.
             record.input_sha256 = Some(digest.get());
-            let _ = write_audit(
-                audit_path(opts, None, env),
-                &Default::default(),
-                &mut record,
-            );
+            write_failure_record(opts, env, &mut record);
             return failure_outcome(kind, &reason);
         }
     };
@@ -494,12 +490,26 @@ fn fail_unparsed(
         "deny",
         &Scanner::builtin(),
     );
-    let _ = write_audit(
-        audit_path(opts, None, env),
-        &Default::default(),
-        &mut record,
-    );
+    write_failure_record(opts, env, &mut record);
     failure_outcome(EventKind::Other, reason)
+}
+
+/// Writes the record of a call refused because its event or its policy could not be used.
+/// The policy cannot say where the log is or which key chains it, so the trusted layers'
+/// `[audit]` sections are read on their own (`audit::settings::trusted`): the record goes to
+/// the configured log, keyed with the configured key. The call is refused either way.
+fn write_failure_record(opts: &HookOptions, env: &Environment, record: &mut Record) {
+    let trusted = audit::settings::trusted(
+        &opts.policies,
+        &opts.managed_dir.join("policy.toml"),
+        env.home.as_deref(),
+    );
+    let path = opts
+        .audit_log
+        .clone()
+        .or(trusted.log)
+        .or_else(|| audit::default_path(env.xdg_state_home.as_deref(), env.home.as_deref()));
+    let _ = write_audit(path, &trusted.settings, record);
 }
 
 /// Writes the record; `Ok(Some(warning))` when it is written but syslog did not take it.

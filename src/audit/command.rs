@@ -10,12 +10,27 @@ use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain of an audit log and its rotated files (`PATH.1` …, oldest first);
-    /// exit 1 naming the first bad line.
+    /// Check the hash chain of an audit log and its rotated files (`PATH.1` …, oldest first)
+    /// against its head; exit 1 naming the first bad line. With `--format`, check an export
+    /// (or the record lines a SIEM received) instead; with `--against`, also compare the log
+    /// with such a file and list the records missing, extra or altered.
     Verify {
-        /// A copy of the HMAC key, for a keyed chain.
+        /// A copy of the HMAC key, for a keyed chain: every record must then be keyed with it.
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
+        /// What PATH is: the log set with its head (`log`), record lines without a head
+        /// (`lines`: a copy, or what a SIEM received), or an export.
+        #[arg(long, value_enum, default_value = "log")]
+        format: super::verify::Source,
+        /// Check a copy of a log that has no head (truncation cannot then be ruled out).
+        #[arg(long)]
+        no_head: bool,
+        /// Compare the log with what was shipped: an export, or the record lines a SIEM
+        /// received (`--against-format`).
+        #[arg(long, value_name = "FILE")]
+        against: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "lines", value_name = "FORMAT")]
+        against_format: super::verify::Source,
         path: PathBuf,
     },
     /// Write the log set (oldest first) as newline-delimited JSON for a SIEM: OTLP logs, Splunk
@@ -98,7 +113,20 @@ impl CommandOutput {
 /// Runs one audit subcommand; `out` is stdout, where `export` and `report` stream.
 pub fn run(cmd: &AuditCommand, out: &mut dyn std::io::Write) -> CommandOutput {
     match cmd {
-        AuditCommand::Verify { key, path } => verify(path, key.as_deref()),
+        AuditCommand::Verify {
+            key,
+            format,
+            no_head,
+            against,
+            against_format,
+            path,
+        } => verify(
+            path,
+            key.as_deref(),
+            *format,
+            *no_head,
+            against.as_deref().map(|a| (a, *against_format)),
+        ),
         AuditCommand::Export {
             format,
             since,
@@ -145,12 +173,22 @@ fn load_key(key: Option<&std::path::Path>) -> Result<Option<ChainKey>, String> {
         .transpose()
 }
 
-fn verify(path: &std::path::Path, key: Option<&std::path::Path>) -> CommandOutput {
+fn verify(
+    path: &std::path::Path,
+    key: Option<&std::path::Path>,
+    format: super::verify::Source,
+    no_head: bool,
+    against: Option<(&std::path::Path, super::verify::Source)>,
+) -> CommandOutput {
     let key = match load_key(key) {
         Ok(k) => k,
         Err(e) => return CommandOutput::error(e),
     };
-    let r = match super::verify(path, key.as_ref()) {
+    let opts = super::verify::Options {
+        key: key.as_ref(),
+        no_head,
+    };
+    let r = match super::verify::verify_source(path, format, opts) {
         Ok(r) => r,
         Err(e) => return CommandOutput::error(format!("{}: {e}", path.display())),
     };
@@ -158,12 +196,15 @@ fn verify(path: &std::path::Path, key: Option<&std::path::Path>) -> CommandOutpu
     for n in &r.notes {
         out.push_str(&format!("note: {n}\n"));
     }
+    for s in &r.stalls {
+        out.push_str(&format!("stall: {s}\n"));
+    }
     let files = if r.files.len() > 1 {
         format!(" in {} files", r.files.len())
     } else {
         String::new()
     };
-    match &r.first_error {
+    let mut code = match &r.first_error {
         None => {
             let keyed = if key.is_some() {
                 ", HMAC authenticated"
@@ -175,11 +216,7 @@ fn verify(path: &std::path::Path, key: Option<&std::path::Path>) -> CommandOutpu
                 path.display(),
                 r.records
             ));
-            CommandOutput {
-                stdout: out,
-                stderr: None,
-                code: 0,
-            }
+            0
         }
         Some(b) => {
             out.push_str(&format!(
@@ -189,12 +226,23 @@ fn verify(path: &std::path::Path, key: Option<&std::path::Path>) -> CommandOutpu
                 b.message,
                 r.records
             ));
-            CommandOutput {
-                stdout: out,
-                stderr: None,
-                code: 1,
-            }
+            1
         }
+    };
+    if let Some((other, other_format)) = against {
+        let c = match super::verify::compare(path, format, other, other_format) {
+            Ok(c) => c,
+            Err(e) => return CommandOutput::error(e),
+        };
+        out.push_str(&c.describe(path, other));
+        if !c.agrees() {
+            code = 1;
+        }
+    }
+    CommandOutput {
+        stdout: out,
+        stderr: None,
+        code,
     }
 }
 

@@ -588,7 +588,7 @@ const STALLS_MAX: usize = 64;
 const STALLS_MAX_BYTES: u64 = 64 * 1024;
 
 /// One call that gave up waiting for the lock.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Stall {
     pub at: String,
     pub waited_ms: u64,
@@ -631,6 +631,54 @@ fn lock_holder(sidecar: &File) -> Option<String> {
     })?;
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     Some(format!("pid {pid} ({})", comm.trim()))
+}
+
+/// The stalls a log holds: written into its chain, or still noted beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stalls {
+    pub count: usize,
+    /// When the latest gave up, how long it waited and who held the lock.
+    pub latest: Option<String>,
+}
+
+/// Counts the stalls of the log set at `log` in one streaming pass (no hashing).
+pub fn stalls(log: &Path) -> Stalls {
+    let mut out = Stalls::default();
+    let mut add = |s: Stall| {
+        out.count += 1;
+        out.latest = Some(format!(
+            "{}, waited {} ms, lock held by {}",
+            s.at,
+            s.waited_ms,
+            s.holder.as_deref().unwrap_or("an unknown process")
+        ));
+    };
+    let files = super::verify::log_set(log);
+    for line in super::read::lines(files, super::read::Window::default()) {
+        if !line.contains("\"rule\":\"audit.lock-timeout\"") {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        let c = &v["chain"];
+        add(Stall {
+            at: c["at"].as_str().unwrap_or("?").to_string(),
+            waited_ms: c["waited_ms"].as_u64().unwrap_or(0),
+            holder: c["holder"].as_str().map(str::to_string),
+            ..Stall::default()
+        });
+    }
+    for p in [stalls_path(log), suffixed(log, "stalls.taken")] {
+        let Ok(f) = super::read::open_regular(&p) else {
+            continue;
+        };
+        let mut text = String::new();
+        let _ =
+            std::io::Read::read_to_string(&mut std::io::Read::take(f, STALLS_MAX_BYTES), &mut text);
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Stall>(l).ok())
+            .for_each(&mut add);
+    }
+    out
 }
 
 /// The chain record of a stall.

@@ -46,16 +46,17 @@ pub fn write(
     record: &mut Record,
 ) -> Result<Option<String>, AuditError> {
     let appended = Log::new(path, settings)?.append(record)?;
-    let Some(socket) = &settings.syslog else {
-        return Ok(None);
-    };
-    let message = syslog::message(record, &appended.hash, &appended.line, std::process::id());
-    // The record is already written and chained: a syslog failure is reported, not fatal.
-    Ok(syslog::send(socket, &message).err().map(|e| {
-        format!(
-            "warning: audit record {} written, but not sent to syslog `{}`: {e}",
-            appended.seq,
-            socket.display()
-        )
-    }))
+    let mut warnings: Vec<String> = appended.warning.iter().cloned().collect();
+    if let Some(socket) = &settings.syslog {
+        let message = syslog::message(record, &appended.hash, &appended.line, std::process::id());
+        // The record is already written and chained: a syslog failure is reported, not fatal.
+        if let Err(e) = syslog::send(socket, &message) {
+            warnings.push(format!(
+                "audit record {} written, but not sent to syslog `{}`: {e}",
+                appended.seq,
+                socket.display()
+            ));
+        }
+    }
+    Ok((!warnings.is_empty()).then(|| format!("warning: {}", warnings.join("; "))))
 }

@@ -510,6 +510,201 @@ pub fn verify_lines(
     w.report(files, None)
 }
 
+/// What `audit verify` reads at PATH (and `--against`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    /// The log set (`PATH.N` … `PATH`) with its head.
+    Log,
+    /// Record lines without a head: a copy, or the lines a SIEM received (`_raw`, syslog
+    /// message bodies).
+    Lines,
+    /// `audit export --format otlp-json`.
+    OtlpJson,
+    /// `audit export --format splunk-hec`.
+    SplunkHec,
+    /// `audit export --format ecs`.
+    Ecs,
+}
+
+type Numbered = Result<(usize, String), (usize, String)>;
+
+/// The record lines a file of `source` holds (not `Log`), with the file's line numbers; a
+/// line that cannot be used is an error at its number.
+fn shipped_lines(path: &Path, source: Source) -> std::io::Result<Vec<Numbered>> {
+    let f = super::read::open_regular(path)?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(f).split(b'\n').enumerate() {
+        let line = String::from_utf8_lossy(&line?).into_owned();
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let format = match source {
+            Source::Log | Source::Lines => {
+                out.push(Ok((n, line)));
+                continue;
+            }
+            Source::OtlpJson => super::export::Format::OtlpJson,
+            Source::SplunkHec => super::export::Format::SplunkHec,
+            Source::Ecs => super::export::Format::Ecs,
+        };
+        match super::export::originals(format, &line) {
+            Ok(lines) => out.extend(lines.into_iter().map(|l| Ok((n, l)))),
+            Err(m) => out.push(Err((n, m))),
+        }
+    }
+    Ok(out)
+}
+
+/// Verifies PATH as `source` says.
+pub fn verify_source(path: &Path, source: Source, opts: Options) -> std::io::Result<VerifyReport> {
+    match source {
+        Source::Log => verify_with(path, opts),
+        _ => Ok(verify_lines(
+            path,
+            shipped_lines(path, source)?.into_iter(),
+            opts.key,
+        )),
+    }
+}
+
+/// `seq` and a digest of the whole line of every record of PATH read as `source` (the line,
+/// not its `hash` field, so an edit left unsealed counts as a difference too).
+fn seq_hashes(path: &Path, source: Source) -> Result<Vec<(u64, String)>, String> {
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let lines: Vec<String> = match source {
+        Source::Log => {
+            let files = super::read::files(&[path.to_path_buf()])?;
+            super::read::lines(files, super::read::Window::default()).collect()
+        }
+        _ => shipped_lines(path, source)
+            .map_err(err)?
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|(_, l)| l)
+            .collect(),
+    };
+    Ok(lines
+        .iter()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            Some((
+                v.get("seq")?.as_u64()?,
+                crate::digest::sha256_hex(l.as_bytes()),
+            ))
+        })
+        .collect())
+}
+
+/// A log compared with what was shipped from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    pub shipped: usize,
+    pub identical: usize,
+    /// In both, with different content (same `seq`, another `hash`).
+    pub altered: Vec<u64>,
+    /// In the log, within the range shipped, but not shipped.
+    pub not_shipped: Vec<u64>,
+    /// Shipped, but no longer in the log: removed, or the log rolled back.
+    pub not_in_log: Vec<u64>,
+    /// In the log before the first record shipped, and after the last.
+    pub before: usize,
+    pub after: usize,
+}
+
+impl Comparison {
+    pub fn agrees(&self) -> bool {
+        self.altered.is_empty() && self.not_shipped.is_empty() && self.not_in_log.is_empty()
+    }
+
+    pub fn describe(&self, log: &Path, shipped: &Path) -> String {
+        let list = |v: &[u64]| {
+            let mut s: Vec<String> = v.iter().take(20).map(u64::to_string).collect();
+            if v.len() > 20 {
+                s.push(format!("… {} more", v.len() - 20));
+            }
+            s.join(", ")
+        };
+        let mut out = format!(
+            "compared with {}: {} records shipped, {} identical in {}\n",
+            shipped.display(),
+            self.shipped,
+            self.identical,
+            log.display()
+        );
+        for (v, what) in [
+            (
+                &self.altered,
+                "altered (the log and the shipped copy differ)",
+            ),
+            (
+                &self.not_in_log,
+                "shipped but missing from the log (removed, or the log rolled back)",
+            ),
+            (
+                &self.not_shipped,
+                "in the log but missing from the shipped copy",
+            ),
+        ] {
+            if !v.is_empty() {
+                out.push_str(&format!("{} records {what}: seq {}\n", v.len(), list(v)));
+            }
+        }
+        if self.before + self.after > 0 {
+            out.push_str(&format!(
+                "note: {} records of the log come before the first shipped and {} after the last\n",
+                self.before, self.after
+            ));
+        }
+        out
+    }
+}
+
+/// Compares the records at `log` (read as `log_source`) with those at `shipped`.
+pub fn compare(
+    log: &Path,
+    log_source: Source,
+    shipped: &Path,
+    shipped_source: Source,
+) -> Result<Comparison, String> {
+    let local = seq_hashes(log, log_source)?;
+    let remote = seq_hashes(shipped, shipped_source)?;
+    let mut c = Comparison {
+        shipped: remote.len(),
+        ..Comparison::default()
+    };
+    let (Some(lo), Some(hi)) = (
+        remote.iter().map(|r| r.0).min(),
+        remote.iter().map(|r| r.0).max(),
+    ) else {
+        c.after = local.len();
+        return Ok(c);
+    };
+    let mut shipped_by_seq: std::collections::HashMap<u64, Vec<&str>> = Default::default();
+    for (seq, hash) in &remote {
+        shipped_by_seq.entry(*seq).or_default().push(hash);
+    }
+    let mut in_log = std::collections::HashSet::new();
+    for (seq, hash) in &local {
+        in_log.insert(*seq);
+        match shipped_by_seq.get(seq) {
+            Some(hashes) if hashes.iter().all(|h| h == hash) => c.identical += 1,
+            Some(_) => c.altered.push(*seq),
+            None if *seq < lo => c.before += 1,
+            None if *seq > hi => c.after += 1,
+            None => c.not_shipped.push(*seq),
+        }
+    }
+    let mut gone: Vec<u64> = shipped_by_seq
+        .keys()
+        .filter(|s| !in_log.contains(s))
+        .copied()
+        .collect();
+    gone.sort_unstable();
+    c.not_in_log = gone;
+    Ok(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{Record, append};

@@ -230,7 +230,7 @@ impl Locations {
 /// A managed policy binds every user of the machine, so only a file that only root can change
 /// counts as one. Anything else is refused outright rather than demoted, so that a tampered
 /// managed policy is noticed instead of quietly losing its force.
-fn check_managed_ownership(path: &Path) -> Result<(), PolicyError> {
+pub(crate) fn check_managed_ownership(path: &Path) -> Result<(), PolicyError> {
     use std::os::unix::fs::MetadataExt;
     for p in [Some(path), path.parent()].into_iter().flatten() {
         let meta = std::fs::symlink_metadata(p).map_err(|e| PolicyError::Read {
