@@ -114,9 +114,10 @@ fn a_full_file_system_fails_closed_and_leaves_the_chain_intact() {
 }
 
 #[test]
-fn a_lock_held_by_another_process_times_out_and_fails_closed() {
+fn a_lock_held_by_another_process_times_out_fails_closed_and_is_recorded() {
     let s = Scratch::new("lock");
-    let log = s.join("log/audit.jsonl");
+    // Where doctor looks for the user's log (HOME is the scratch directory).
+    let log = s.join(".local/state/hookguard/audit.jsonl");
     let policy = s.policy("[audit]\nlock-timeout-ms = 200\n");
     let policy = policy.to_str().unwrap();
     let event = read_event(&s, "lock");
@@ -147,12 +148,49 @@ fn a_lock_held_by_another_process_times_out_and_fails_closed() {
     );
     holder.kill().unwrap();
     holder.wait().unwrap();
-    // Released: the next call is recorded again, on the same chain.
+    // Released: the next call is recorded again, on the same chain, after a record of each
+    // call that gave up (production, ci, prototype), naming what held the lock.
     let o = hook(&s, "production", &log, &["--policy", policy], &event);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let v = audit_support::records(&log);
-    assert_eq!(v.len(), 2);
-    assert_eq!(v[1]["prev_hash"], v[0]["hash"]);
+    assert_eq!(v.len(), 5, "{v:?}");
+    for r in &v[1..4] {
+        assert_eq!(r["rule"], "audit.lock-timeout", "{r}");
+        assert_eq!(r["chain"]["waited_ms"], 200, "{r}");
+        assert!(
+            r["chain"]["holder"].as_str().unwrap().contains("(sleep)"),
+            "{r}"
+        );
+        assert_eq!(r["session_id"], "fault");
+    }
+    for w in v.windows(2) {
+        assert_eq!(w[1]["prev_hash"], w[0]["hash"]);
+    }
+    let o = audit_support::hookguard(&["audit", "verify", log.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(out.matches("stall: ").count(), 3, "{out}");
+    // doctor reports it.
+    let o = audit_support::hookguard(&[
+        "doctor",
+        "--home",
+        s.path().to_str().unwrap(),
+        "--project",
+        s.join("project").to_str().unwrap(),
+        "--managed-settings-dir",
+        s.join("managed-settings").to_str().unwrap(),
+        "--managed-dir",
+        s.join("managed").to_str().unwrap(),
+    ]);
+    let out = text(&o.stdout);
+    let line = out
+        .lines()
+        .find(|l| l.contains("audit lock:"))
+        .unwrap_or_else(|| panic!("no audit lock line in {out}"));
+    assert!(
+        line.starts_with("warn") && line.contains("3 call(s)") && line.contains("(sleep)"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -290,4 +328,198 @@ fn large_events_are_decided_where_no_thread_can_be_started() {
         "{out}"
     );
     assert_eq!(last_record()["rule"], "secrets.github-token");
+}
+
+/// Runs `hookguard hook` without `--audit-log`, so that the log is where the policy says.
+fn hook_configured(s: &Scratch, extra: &[&str], event: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(audit_support::bin())
+        .args(["hook", "--profile", "production", "--managed-dir"])
+        .arg(s.join("managed"))
+        .args(extra)
+        .env("HOME", s.path())
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("CLAUDE_PROJECT_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(event.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn failure_records_go_to_the_configured_log_keyed_with_the_configured_key() {
+    let s = Scratch::new("failcfg");
+    let log = s.join("configured/audit.jsonl");
+    let key = s.join("audit.key");
+    std::fs::write(&key, "0123456789abcdef0123456789abcdef\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // The key is trusted only when root owns it: elsewhere the location alone is checked.
+    let keyed = is_root();
+    let audit = if keyed {
+        format!(
+            "[audit]\nlog = \"{}\"\nhmac-key = \"{}\"\n",
+            log.display(),
+            key.display()
+        )
+    } else {
+        format!("[audit]\nlog = \"{}\"\n", log.display())
+    };
+    let policy = s.join("policy.toml");
+    let args = ["--policy", policy.to_str().unwrap()];
+    let event = read_event(&s, "failcfg");
+    let cases: &[(&str, String, &str, &str)] = &[
+        ("valid", audit.clone(), &event, ""),
+        (
+            "unreadable event",
+            audit.clone(),
+            "{not json",
+            "input.unusable",
+        ),
+        (
+            "TOML that does not parse after [audit]",
+            format!("{audit}[files]\nread-roots = [\n"),
+            &event,
+            "policy.unloadable",
+        ),
+        (
+            "TOML that does not parse before [audit]",
+            format!("profile = \n{audit}"),
+            &event,
+            "policy.unloadable",
+        ),
+        (
+            "an invalid value",
+            format!("profile = \"nonsense\"\n{audit}"),
+            &event,
+            "policy.unloadable",
+        ),
+    ];
+    for (name, text_of_policy, ev, rule) in cases {
+        std::fs::write(&policy, text_of_policy).unwrap();
+        let o = hook_configured(&s, &args, ev);
+        let want = if rule.is_empty() { 0 } else { 2 };
+        assert_eq!(o.status.code(), Some(want), "{name}: {}", text(&o.stderr));
+        let v = audit_support::records(&log);
+        let last = v
+            .last()
+            .unwrap_or_else(|| panic!("{name}: nothing in {}", log.display()));
+        if !rule.is_empty() {
+            assert_eq!(last["rule"], *rule, "{name}");
+            assert_eq!(last["decision"], "deny", "{name}");
+        }
+        assert_eq!(last["key_id"].is_string(), keyed, "{name}: {last}");
+    }
+    // Nothing went to the default location, and the keyed chain is whole.
+    assert!(!s.join(".local/state/hookguard/audit.jsonl").exists());
+    let mut verify = vec!["audit", "verify"];
+    if keyed {
+        verify.extend_from_slice(&["--key", key.to_str().unwrap()]);
+    }
+    verify.push(log.to_str().unwrap());
+    let o = audit_support::hookguard(&verify);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("5 records"), "{}", text(&o.stdout));
+}
+
+/// Runs `program args…`, killing it if it has not finished within `secs`.
+fn run_within(secs: u64, program: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(o) => o,
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+            panic!("`{} {args:?}` hung", program.display());
+        }
+    }
+}
+
+#[test]
+fn a_fifo_in_place_of_the_head_or_the_log_is_refused_never_waited_on() {
+    let s = Scratch::new("fifo");
+    let log = s.join("audit.jsonl");
+    let event = read_event(&s, "fifo");
+    assert_eq!(
+        hook(&s, "production", &log, &[], &event).status.code(),
+        Some(0)
+    );
+    let head = hookguard::audit::log::head_path(&log);
+    std::fs::remove_file(&head).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(&head)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let bin = audit_support::bin();
+    let o = run_within(20, &bin, &["audit", "verify", log.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("not a regular file"), "{out}");
+    // The hook neither waits on it: production and ci refuse, prototype warns.
+    assert_fails_closed_via(&["timeout", "20"], &s, &log, &[], "not a regular file");
+    // The log itself a FIFO: verify cannot read it (exit 2), at once.
+    std::fs::remove_file(&head).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    assert!(Command::new("mkfifo").arg(&log).status().unwrap().success());
+    let o = run_within(20, &bin, &["audit", "verify", log.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("not a regular file"));
+}
+
+#[test]
+fn a_head_that_cannot_be_written_leaves_the_record_saying_what_was_answered() {
+    if !is_root() {
+        eprintln!("note: not root; cannot mount a small tmpfs, the head-write fault is skipped");
+        return;
+    }
+    let s = Scratch::new("headfail");
+    let Some(fs) = Tmpfs::mount(&s.join("mnt"), "size=64k,mode=0700") else {
+        return;
+    };
+    let log = fs.0.join("audit.jsonl");
+    let event = read_event(&s, "headfail");
+    assert_eq!(
+        hook(&s, "production", &log, &[], &event).status.code(),
+        Some(0)
+    );
+    let fill = |name: &str| {
+        let mut f = std::fs::File::create(fs.0.join(name)).unwrap();
+        while std::io::Write::write_all(&mut f, &[b'x'; 1024]).is_ok() {}
+    };
+    fill("filler");
+    // Free the head's page and use it up again: the next head cannot be written, while the
+    // log's last page still has room for the records.
+    std::fs::write(hookguard::audit::log::head_path(&log), "").unwrap();
+    fill("filler2");
+    let o = hook(&s, "production", &log, &[], &event);
+    let err = text(&o.stderr);
+    // The record is written, so the answer is the decision it records (the Read is
+    // deferred), with a warning; never a refusal recorded as a deferral.
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(text(&o.stdout), "", "{err}");
+    assert!(
+        err.contains("could not be written") && err.contains("No space left"),
+        "{err}"
+    );
+    let v = audit_support::records(&log);
+    assert_eq!(v.last().unwrap()["decision"], "defer");
+    assert_eq!(v.last().unwrap()["session_id"], "headfail");
 }
