@@ -12,8 +12,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 
-/// Fixed length of the sidecar's one line.
-pub const HEAD_LEN: usize = 192;
+/// Fixed length of the sidecar's one line (192 before heads carried a MAC; those still read).
+pub const HEAD_LEN: usize = 256;
 
 /// The last record of the chain, and the live log it was read against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub struct Head {
     pub seq: u64,
     /// `hash` of the last record ([`GENESIS`] before the first).
     pub hash: String,
+    /// In a keyed log, the HMAC of the other fields: a head cannot be made up without the
+    /// key (say, to name an earlier record after the log's tail was cut off).
+    pub mac: Option<String>,
 }
 
 impl Head {
@@ -36,7 +39,26 @@ impl Head {
             len: 0,
             seq: 0,
             hash: GENESIS.to_string(),
+            mac: None,
         }
+    }
+
+    /// What the MAC covers.
+    fn mac_input(&self) -> String {
+        format!(
+            "hookguard-head ino={} len={} seq={} hash={}",
+            self.ino, self.len, self.seq, self.hash
+        )
+    }
+
+    /// Sets the MAC with `key` (or clears it without one).
+    pub fn seal(&mut self, key: Option<&super::ChainKey>) {
+        self.mac = key.map(|k| k.mac_hex(self.mac_input().as_bytes()));
+    }
+
+    /// Whether the head's MAC is `key`'s over its fields.
+    pub fn authentic(&self, key: &super::ChainKey) -> bool {
+        self.mac.as_deref() == Some(key.mac_hex(self.mac_input().as_bytes()).as_str())
     }
 
     /// The sidecar's text: one line padded to [`HEAD_LEN`] bytes.
@@ -45,6 +67,10 @@ impl Head {
             "hookguard-head v1 ino={} len={} seq={} hash={}",
             self.ino, self.len, self.seq, self.hash
         );
+        if let Some(mac) = &self.mac {
+            s.push_str(" mac=");
+            s.push_str(mac);
+        }
         while s.len() < HEAD_LEN - 1 {
             s.push(' ');
         }
@@ -62,11 +88,17 @@ impl Head {
         let len = field("len=")?.parse().ok()?;
         let seq = field("seq=")?.parse().ok()?;
         let hash = field("hash=")?;
-        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(Head {
+        let mac = match it.next() {
+            None => None,
+            Some(m) => Some(m.strip_prefix("mac=")?.to_string()),
+        };
+        let hex = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+        (hex(&hash) && mac.as_deref().is_none_or(hex) && it.next().is_none()).then_some(Head {
             ino,
             len,
             seq,
             hash,
+            mac,
         })
     }
 
@@ -201,6 +233,7 @@ pub fn recover(log: &mut File, ino: u64, len: u64) -> std::io::Result<Tail> {
             len,
             seq,
             hash: hash.unwrap_or_else(|| "unknown".to_string()),
+            mac: None,
         },
         torn,
     })
@@ -217,10 +250,20 @@ mod tests {
             len: u64::MAX,
             seq: u64::MAX,
             hash: "ab".repeat(32),
+            mac: None,
         };
         let text = h.encode();
         assert_eq!(text.len(), HEAD_LEN);
-        assert_eq!(Head::decode(&text), Some(h));
+        assert_eq!(Head::decode(&text), Some(h.clone()));
+        let key = crate::audit::ChainKey::from_bytes(b"0123456789abcdef");
+        let mut keyed = h;
+        keyed.seal(Some(&key));
+        let text = keyed.encode();
+        assert_eq!(text.len(), HEAD_LEN);
+        let back = Head::decode(&text).unwrap();
+        assert!(back.authentic(&key));
+        let forged = Head { seq: 7, ..back };
+        assert!(!forged.authentic(&key));
         assert_eq!(Head::genesis().encode().len(), HEAD_LEN);
     }
 

@@ -229,7 +229,13 @@ impl Log {
         record: &mut Record,
     ) -> Result<Appended, AuditError> {
         let path = &self.path;
-        let stored = HeadState::read(sidecar).map_err(|e| io(sidecar_path, e))?;
+        let mut stored = HeadState::read(sidecar).map_err(|e| io(sidecar_path, e))?;
+        if let (HeadState::Valid(h), Some(k)) = (&stored, &self.key)
+            && !h.authentic(k)
+        {
+            // A head the key did not seal was written by someone else: not to be trusted.
+            stored = HeadState::Damaged;
+        }
         let mut log = OpenOptions::new()
             .read(true)
             .append(true)
@@ -304,6 +310,7 @@ impl Log {
             len: new_len,
             seq: record.seq,
             hash: hash.clone(),
+            mac: None,
         };
         // The record is written: from here on nothing undoes it, and a failure is a warning
         // (the call is answered as recorded; the next append recovers the head).
@@ -320,6 +327,7 @@ impl Log {
                 Err(e) => warnings.push(format!("the log could not be rotated: {e}")),
             }
         }
+        head.seal(self.key.as_ref());
         if let Err(e) = head.write(sidecar) {
             warnings.push(format!(
                 "the chain head `{}` could not be written ({e}); the next append recovers it",
@@ -378,7 +386,9 @@ impl Log {
         let problem: Option<String> = match stored {
             HeadState::Empty if found.seq == 0 && from_rotated.is_none() => None,
             HeadState::Empty => Some("the chain head was missing".into()),
-            HeadState::Damaged => Some("the chain head was damaged".into()),
+            HeadState::Damaged => {
+                Some("the chain head was damaged or not sealed by the key".into())
+            }
             HeadState::Valid(h) if len > 0 => {
                 if h.len == len {
                     // The same content under another inode (copied back, say) is no gap.
@@ -498,6 +508,7 @@ impl Log {
                     len,
                     seq,
                     hash,
+                    mac: None,
                 },
                 false,
             ));

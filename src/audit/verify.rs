@@ -466,6 +466,12 @@ pub fn verify_with(path: &Path, opts: Options) -> std::io::Result<VerifyReport> 
                 "the chain head `{}` is damaged",
                 sidecar_path.display()
             )),
+            (_, Some(HeadState::Valid(h))) if opts.key.is_some_and(|k| !h.authentic(k)) => {
+                Some(format!(
+                    "the chain head `{}` is not sealed by the key: it was written by someone else",
+                    sidecar_path.display()
+                ))
+            }
             (_, Some(HeadState::Valid(h))) if !head_found => Some(format!(
                 "the log does not hold the record its head names (record {}, {} bytes into the live file): records were removed from the end, or the log was replaced",
                 h.seq, h.len
