@@ -1,12 +1,14 @@
 //! `hookguard audit verify`: checks every record's hash and its link to the one before, across
-//! the rotated files in order, and names the first line that breaks the chain.
+//! the rotated files in order, then the head, and names the first line that breaks the chain.
 //!
-//! What is caught: an edited record (its hash no longer matches), a removed, reordered or
-//! inserted one (the link breaks), a truncated line (no hash), records removed from the end
-//! (the head sidecar names a record the log no longer has), and, with an HMAC key, a chain
-//! rewritten from an edit onwards. What cannot be caught locally: the oldest rotated files
-//! deleted outright, or the log and its sidecar both rolled back; shipping each record off the
-//! machine as it is written (syslog, a log shipper) covers those.
+//! What is caught: an edited record (its hash no longer matches), a removed, reordered,
+//! inserted or renumbered one (the link or `seq` breaks), a truncated line, records removed from
+//! the end whatever the inode (the head names a record the log no longer has), a missing or
+//! damaged head, a deleted prefix or rotated file (a file may begin mid-chain only with a
+//! rotation record that `keep` explains), the gaps the hook recorded, and with a key every
+//! unkeyed record and a head not sealed by it. What the files alone cannot show (an unkeyed
+//! chain resealed by whoever can write it; the log and head put back or deleted together) is
+//! caught against what was shipped: [`compare`]. The table is in `docs/audit.md`.
 
 use super::GENESIS;
 use super::head::HeadState;
