@@ -265,7 +265,11 @@ impl Tally {
     /// Adds one record line (lines that are not records are skipped).
     pub fn add_line(&mut self, line: &str) {
         if let Ok(e) = serde_json::from_str::<Entry>(line) {
-            self.add(e);
+            // The log's own records (rotations, gaps, stalls) are not agent actions: the
+            // integrity section reports them.
+            if e.event != super::record::CHAIN_EVENT {
+                self.add(e);
+            }
         }
     }
 
@@ -660,7 +664,11 @@ pub fn build(
             first_break: r
                 .first_error
                 .map(|b| format!("{}:{}: {}", b.file.display(), b.line, b.message)),
-            notes: r.notes,
+            notes: r
+                .notes
+                .into_iter()
+                .chain(r.stalls.into_iter().map(|s| format!("stall: {s}")))
+                .collect(),
         });
     }
     Ok(tally.finish(since, until, integrity))
