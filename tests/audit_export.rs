@@ -468,6 +468,25 @@ fn a_log_is_compared_with_what_was_shipped() {
     let (code, out) = against(&[]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("3 records shipped, 3 identical"), "{out}");
+    // The record lines a SIEM received (`_raw`), checked on their own and compared.
+    let raw = s.join("received.jsonl");
+    std::fs::copy(&p, &raw).unwrap();
+    let o = hookguard(&[
+        "audit",
+        "verify",
+        "--format",
+        "lines",
+        raw.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let o = hookguard(&[
+        "audit",
+        "verify",
+        "--against",
+        raw.to_str().unwrap(),
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
     // A new record not shipped yet is a note, not a difference.
     let log = Log::with_key(&p, &Settings::default(), None);
     log.append(&mut Record {

@@ -470,3 +470,31 @@ fn an_empty_log_starts_from_the_genesis() {
     assert_eq!(v["prev_hash"], GENESIS);
     assert_eq!(v["seq"], 1);
 }
+
+#[test]
+fn a_torn_write_after_the_head_is_stepped_over_and_reported() {
+    // A crash part-way through a write leaves bytes after the record the head names: the next
+    // record starts a new line, links to the head's record and continues its numbering.
+    let s = Scratch::new("tornafter");
+    let p = s.join("audit.jsonl");
+    let log = plain(&p, Settings::default());
+    write_n(&log, 0, 3);
+    let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        b"{\"ts\":\"2026-12-04T10:00:00.000Z\",\"seq\":4,\"ev",
+    )
+    .unwrap();
+    write_n(&log, 3, 1);
+    let text = std::fs::read_to_string(&p).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5);
+    let last: serde_json::Value = serde_json::from_str(lines[4]).unwrap();
+    let third: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
+    assert_eq!(last["seq"], 4);
+    assert_eq!(last["prev_hash"], third["hash"]);
+    assert_eq!(
+        verify(&p, None).unwrap().first_error.map(|b| b.line),
+        Some(4)
+    );
+}

@@ -514,10 +514,16 @@ impl Log {
             ));
         }
         let prev = match stored {
+            // A torn last line after the record the head names: link to that record (verify
+            // reports the torn line), never restart the numbering.
+            HeadState::Valid(h) if torn && found.seq == 0 => Head {
+                seq: h.seq,
+                hash: h.hash.clone(),
+                ..found
+            },
             // The head is one record behind (a crash between the two writes): the log's last
             // line is the end of the chain.
-            HeadState::Valid(_) | HeadState::Empty => found,
-            HeadState::Damaged => unreachable!("a damaged head is a gap"),
+            _ => found,
         };
         Ok((prev, torn))
     }
