@@ -1,4 +1,4 @@
-//! The tampering set of issue 16: 34 ways to rewrite an audit log, each applied to a keyed
+//! The tampering set of issue 16: 35 ways to rewrite an audit log, each applied to a keyed
 //! and to an unkeyed log with rotated files, and what catches it. Every tampering of a keyed
 //! log is caught; of an unkeyed log, all but the resealings that no check of the files alone
 //! can see (the forger recomputes SHA-256 hashes, which needs no secret). Two need the
@@ -358,6 +358,19 @@ fn cases() -> Vec<(&'static str, bool, Tamper, Caught)> {
             Verify,
         ),
         (
+            "the head replaced by a link to an older copy",
+            true,
+            |c| {
+                let head = head_path(&c.p);
+                let old = c.snapshot.iter().find(|(f, _)| *f == head).unwrap();
+                let copy = c.p.with_extension("old-head");
+                std::fs::write(&copy, &old.1).unwrap();
+                std::fs::remove_file(&head).unwrap();
+                std::os::unix::fs::symlink(&copy, &head).unwrap();
+            },
+            Verify,
+        ),
+        (
             "the live log deleted",
             true,
             |c| {
@@ -581,9 +594,9 @@ fn caught_against_shipped(c: &Ctx) -> bool {
 }
 
 #[test]
-fn thirty_four_kinds_of_tampering_and_what_catches_each() {
+fn thirty_five_kinds_of_tampering_and_what_catches_each() {
     let cases = cases();
-    assert_eq!(cases.len(), 34);
+    assert_eq!(cases.len(), 35);
     let mut missed = Vec::new();
     for keyed in [true, false] {
         for (name, rotate, tamper, caught) in &cases {

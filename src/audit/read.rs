@@ -89,10 +89,32 @@ fn open_lines(f: &Path) -> Box<dyn Iterator<Item = String>> {
 /// Opens `path` for reading only if it is a regular file: non-blocking, so a FIFO (which
 /// would block `open` until a writer came) is refused at once, like a socket or a device.
 pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    open_regular_with(path, 0)
+}
+
+/// As [`open_regular`], refusing a symbolic link too: for the files of a log set, which the
+/// log never writes through a link (one there was put there by someone else).
+pub fn open_regular_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
+    open_regular_with(path, libc::O_NOFOLLOW).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "`{}` is a symbolic link; the audit log never writes through one",
+                    path.display()
+                ),
+            )
+        } else {
+            e
+        }
+    })
+}
+
+fn open_regular_with(path: &Path, flags: i32) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     let f = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | flags)
         .open(path)?;
     if !f.metadata()?.file_type().is_file() {
         return Err(not_regular(path));

@@ -317,7 +317,7 @@ enum Sidecar {
 }
 
 fn open_sidecar(path: &Path) -> std::io::Result<Sidecar> {
-    match super::read::open_regular(path) {
+    match super::read::open_regular_nofollow(path) {
         Ok(f) => Ok(Sidecar::Present(f)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Sidecar::Absent),
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(Sidecar::NotRegular),
@@ -344,7 +344,13 @@ pub fn verify_with(path: &Path, opts: Options) -> std::io::Result<VerifyReport> 
     let files = log_set(path);
     let mut opened = Vec::with_capacity(files.len());
     for file in &files {
-        match super::read::open_regular(file) {
+        // The path named may be a link to the log; the files the log set adds to it may not.
+        let open = if file == path {
+            super::read::open_regular(file)
+        } else {
+            super::read::open_regular_nofollow(file)
+        };
+        match open {
             Ok(f) => {
                 // Under the lock no append is half done: the length now is where the snapshot
                 // of the live file ends, whatever is appended while it is read.
@@ -457,7 +463,7 @@ pub fn verify_with(path: &Path, opts: Options) -> std::io::Result<VerifyReport> 
         // The head is authoritative: it names the last record written, whatever the inode.
         let problem = match (&sidecar, &head) {
             (Sidecar::NotRegular, _) => Some(format!(
-                "the chain head `{}` is not a regular file (a FIFO, socket or device): it was replaced",
+                "the chain head `{}` is not a regular file (a link, FIFO, socket or device): it was replaced",
                 sidecar_path.display()
             )),
             (_, None) | (_, Some(HeadState::Empty)) if w.records > 0 => Some(format!(
