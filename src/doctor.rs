@@ -616,7 +616,7 @@ fn audit_check(log: &Path) -> Check {
                     Status::Fail,
                     "audit log",
                     format!("{}:{}: chain broken: {}", b.file.display(), b.line, b.message),
-                    Some("keep the log for investigation, move it aside, and report the break to your security team".into()),
+                    Some("keep the log for investigation, move it aside with its head and rotated files (`audit.jsonl*`), and report the break to your security team".into()),
                 ),
             },
             Err(e) => check(
