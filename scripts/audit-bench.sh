@@ -50,7 +50,8 @@ stress "empty log, fsync" "$dir/small.jsonl" --count 500 --fsync
 
 rm -f "$dir/big.jsonl"*
 # A 1 GiB log made quickly: a sparse prefix, then valid records after it. The first append
-# finds no sidecar and recovers the head from the last line (a bounded 64 KiB read).
+# finds no sidecar, reads the log's last line (a bounded 64 KiB read) and records the missing
+# head as an audit.gap record (ADR 0016); later appends take the fast path.
 truncate -s 1G "$dir/big.jsonl"
 stress "1 GiB log, first append (recovery)" "$dir/big.jsonl" --count 1 --rotate-bytes 0
 stress "1 GiB log, no fsync" "$dir/big.jsonl" --count 5000 --rotate-bytes 0
