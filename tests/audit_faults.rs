@@ -523,3 +523,37 @@ fn a_head_that_cannot_be_written_leaves_the_record_saying_what_was_answered() {
     assert_eq!(v.last().unwrap()["decision"], "defer");
     assert_eq!(v.last().unwrap()["session_id"], "headfail");
 }
+
+#[test]
+fn a_hook_call_after_the_tail_was_cut_records_the_gap_and_verify_reports_it() {
+    // Issue 16: an in-place truncation followed by one more call used to re-seed the head
+    // from the truncated log, and the log verified. The call now goes ahead as decided, and
+    // the chain holds a gap record naming what the head said.
+    let s = Scratch::new("cut");
+    let log = s.join("audit.jsonl");
+    let event = read_event(&s, "cut");
+    for _ in 0..3 {
+        assert_eq!(
+            hook(&s, "production", &log, &[], &event).status.code(),
+            Some(0)
+        );
+    }
+    let text_before = std::fs::read_to_string(&log).unwrap();
+    let keep: Vec<&str> = text_before.lines().take(2).collect();
+    std::fs::write(&log, keep.join("\n") + "\n").unwrap();
+    let o = hook(&s, "production", &log, &[], &event);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = audit_support::records(&log);
+    assert_eq!(v.len(), 4);
+    assert_eq!(v[2]["rule"], "audit.gap");
+    assert_eq!(v[2]["chain"]["head_seq"], 3);
+    assert_eq!(v[2]["chain"]["last_seq"], 2);
+    assert_eq!(v[2]["seq"], 4, "seq never goes back");
+    let o = audit_support::hookguard(&["audit", "verify", log.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(":3: chain broken") && out.contains("gap"),
+        "{out}"
+    );
+}
