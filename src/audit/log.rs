@@ -698,8 +698,27 @@ pub fn stalls(log: &Path) -> Stalls {
     out
 }
 
+/// `t` cut to at most `max` bytes on a character boundary.
+fn short(t: &str, max: usize) -> String {
+    let mut end = t.len().min(max);
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    t[..end].to_string()
+}
+
 /// The chain record of a stall.
 fn stall_record(s: &Stall, current: &Record) -> Record {
+    // The stalls file is the user's to write: its strings are cut short, never trusted long.
+    let cut = |v: &Option<String>| v.as_deref().map(|t| short(t, 256));
+    let s = &Stall {
+        at: short(&s.at, 64),
+        waited_ms: s.waited_ms,
+        holder: cut(&s.holder),
+        session_id: cut(&s.session_id),
+        event: cut(&s.event),
+        tool: cut(&s.tool),
+    };
     let holder = s.holder.as_deref().unwrap_or("an unknown process");
     Record {
         ts: super::time::now_rfc3339(),
