@@ -498,3 +498,30 @@ fn a_torn_write_after_the_head_is_stepped_over_and_reported() {
         Some(4)
     );
 }
+
+#[test]
+fn with_keep_zero_the_next_file_still_says_what_it_continues() {
+    let s = Scratch::new("keep0");
+    let p = s.join("audit.jsonl");
+    let log = plain(
+        &p,
+        Settings {
+            rotate_bytes: 1_500,
+            keep: 0,
+            ..Settings::default()
+        },
+    );
+    let mut i = 0;
+    while p.exists() || i == 0 {
+        write_n(&log, i, 1);
+        i += 1;
+    }
+    // Rotated away and deleted: the head alone remembers the chain.
+    write_n(&log, 100, 1);
+    let v = audit_support::records(&p);
+    assert_eq!(v[0]["chain"]["kind"], "rotation");
+    assert_eq!(v[0]["chain"]["keep"], 0);
+    let r = verify(&p, None).unwrap();
+    assert_eq!(r.first_error, None, "{r:?}");
+    assert!(r.notes.iter().any(|n| n.contains("rotated away")), "{r:?}");
+}
