@@ -41,8 +41,6 @@ pub struct VerifyReport {
     pub notes: Vec<String>,
     /// Calls that gave up waiting for the log's lock, as the chain records them.
     pub stalls: Vec<String>,
-    /// `seq` and `hash` of every record verified, in order (for comparing with an export).
-    pub chain: Vec<(u64, String)>,
 }
 
 /// How `verify` reads and what it requires.
@@ -121,7 +119,6 @@ struct Walker<'k> {
     records: usize,
     notes: Vec<String>,
     stalls: Vec<String>,
-    chain: Vec<(u64, String)>,
 }
 
 impl Walker<'_> {
@@ -134,7 +131,6 @@ impl Walker<'_> {
             records: 0,
             notes: Vec::new(),
             stalls: Vec::new(),
-            chain: Vec::new(),
         }
     }
 
@@ -272,7 +268,6 @@ impl Walker<'_> {
         self.prev = hash.to_string();
         self.prev_seq = seq;
         self.records += 1;
-        self.chain.push((seq, hash.to_string()));
         Ok(hash.to_string())
     }
 
@@ -283,7 +278,6 @@ impl Walker<'_> {
             first_error,
             notes: self.notes,
             stalls: self.stalls,
-            chain: self.chain,
         }
     }
 }
@@ -544,41 +538,42 @@ type Numbered = Result<(usize, String), (usize, String)>;
 
 /// The record lines a file of `source` holds (not `Log`), with the file's line numbers; a
 /// line that cannot be used is an error at its number.
-fn shipped_lines(path: &Path, source: Source) -> std::io::Result<Vec<Numbered>> {
+fn shipped_lines(path: &Path, source: Source) -> std::io::Result<impl Iterator<Item = Numbered>> {
     let f = super::read::open_regular(path)?;
-    let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(f).split(b'\n').enumerate() {
-        let line = String::from_utf8_lossy(&line?).into_owned();
-        let n = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let format = match source {
-            Source::Log | Source::Lines => {
-                out.push(Ok((n, line)));
-                continue;
+    let format = match source {
+        Source::Log | Source::Lines => None,
+        Source::OtlpJson => Some(super::export::Format::OtlpJson),
+        Source::SplunkHec => Some(super::export::Format::SplunkHec),
+        Source::Ecs => Some(super::export::Format::Ecs),
+    };
+    // Streamed, one line of the file at a time.
+    Ok(std::io::BufReader::new(f)
+        .split(b'\n')
+        .enumerate()
+        .flat_map(move |(i, line)| -> Vec<Numbered> {
+            let n = i + 1;
+            let line = match line {
+                Ok(l) => String::from_utf8_lossy(&l).into_owned(),
+                Err(e) => return vec![Err((n, format!("cannot be read: {e}")))],
+            };
+            if line.trim().is_empty() {
+                return Vec::new();
             }
-            Source::OtlpJson => super::export::Format::OtlpJson,
-            Source::SplunkHec => super::export::Format::SplunkHec,
-            Source::Ecs => super::export::Format::Ecs,
-        };
-        match super::export::originals(format, &line) {
-            Ok(lines) => out.extend(lines.into_iter().map(|l| Ok((n, l)))),
-            Err(m) => out.push(Err((n, m))),
-        }
-    }
-    Ok(out)
+            match format {
+                None => vec![Ok((n, line))],
+                Some(format) => match super::export::originals(format, &line) {
+                    Ok(lines) => lines.into_iter().map(|l| Ok((n, l))).collect(),
+                    Err(m) => vec![Err((n, m))],
+                },
+            }
+        }))
 }
 
 /// Verifies PATH as `source` says.
 pub fn verify_source(path: &Path, source: Source, opts: Options) -> std::io::Result<VerifyReport> {
     match source {
         Source::Log => verify_with(path, opts),
-        _ => Ok(verify_lines(
-            path,
-            shipped_lines(path, source)?.into_iter(),
-            opts.key,
-        )),
+        _ => Ok(verify_lines(path, shipped_lines(path, source)?, opts.key)),
     }
 }
 
@@ -586,28 +581,27 @@ pub fn verify_source(path: &Path, source: Source, opts: Options) -> std::io::Res
 /// not its `hash` field, so an edit left unsealed counts as a difference too).
 fn seq_hashes(path: &Path, source: Source) -> Result<Vec<(u64, String)>, String> {
     let err = |e: std::io::Error| format!("{}: {e}", path.display());
-    let lines: Vec<String> = match source {
+    let entry = |l: &str| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        Some((
+            v.get("seq")?.as_u64()?,
+            crate::digest::sha256_hex(l.as_bytes()),
+        ))
+    };
+    Ok(match source {
+        // Streamed: a large log set is never held whole.
         Source::Log => {
             let files = super::read::files(&[path.to_path_buf()])?;
-            super::read::lines(files, super::read::Window::default()).collect()
+            super::read::lines(files, super::read::Window::default())
+                .filter_map(|l| entry(&l))
+                .collect()
         }
         _ => shipped_lines(path, source)
             .map_err(err)?
-            .into_iter()
             .filter_map(Result::ok)
-            .map(|(_, l)| l)
+            .filter_map(|(_, l)| entry(&l))
             .collect(),
-    };
-    Ok(lines
-        .iter()
-        .filter_map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).ok()?;
-            Some((
-                v.get("seq")?.as_u64()?,
-                crate::digest::sha256_hex(l.as_bytes()),
-            ))
-        })
-        .collect())
+    })
 }
 
 /// A log compared with what was shipped from it.
