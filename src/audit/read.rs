@@ -61,6 +61,13 @@ pub fn files(logs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         if set.is_empty() {
             return Err(format!("{}: no such audit log", log.display()));
         }
+        for f in &set {
+            // Checked here, where it can be reported: a FIFO would otherwise block the read
+            // or be skipped without a word.
+            if !std::fs::metadata(f).is_ok_and(|m| m.is_file()) {
+                return Err(not_regular(f).to_string());
+            }
+        }
         out.extend(set);
     }
     Ok(out)
