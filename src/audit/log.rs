@@ -601,8 +601,8 @@ pub fn stalls_path(log: &Path) -> PathBuf {
 }
 
 /// Most stalls written into the chain by one append, and most bytes of them read.
-const STALLS_MAX: usize = 64;
-const STALLS_MAX_BYTES: u64 = 64 * 1024;
+const STALLS_MAX: usize = 4096;
+const STALLS_MAX_BYTES: u64 = 1024 * 1024;
 
 /// One call that gave up waiting for the lock.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
