@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what the audit tests need beyond Rust, for `.ci/run` (Debian, as root):
-#   rsyslog     tests/audit_syslog.rs starts a private rsyslogd and checks RFC 5424 delivery
+#   rsyslog     tests/audit_syslog.rs runs private rsyslogds (stock parser, imfile) as collector and SIEM
 #   chromium    tests/audit_report.rs renders the HTML report headless and runs axe-core in it
 #   util-linux  flock(1) holds the log's lock from another process, setpriv(1) runs the hook as
 #               nobody (tests/audit_faults.rs)

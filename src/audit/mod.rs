@@ -49,7 +49,7 @@ pub fn write(
     let Some(socket) = &settings.syslog else {
         return Ok(None);
     };
-    let message = syslog::message(record, &appended.hash, &appended.line, std::process::id());
+    let message = syslog::message(record, &appended.line, std::process::id());
     // The record is already written and chained: a syslog failure is reported, not fatal.
     Ok(syslog::send(socket, &message).err().map(|e| {
         format!(

@@ -145,7 +145,7 @@ pub struct GitSection {
 /// rotate-bytes = 67108864         # rotate at 64 MiB (default; 0 never rotates)
 /// keep = 9                        # rotated files kept (default 9)
 /// hmac-key = "/etc/hookguard/audit.key"   # root-only key: HMAC-SHA256 chain
-/// syslog = true                   # also send RFC 5424 records to syslog (default false)
+/// syslog = true                   # also send each record to syslog (default false)
 /// syslog-socket = "/dev/log"      # default
 /// lock-timeout-ms = 3000          # default
 /// ```
@@ -162,7 +162,7 @@ pub struct AuditSection {
     pub keep: Option<u32>,
     /// Absolute path of a root-only file holding the HMAC key of a keyed chain. Default none.
     pub hmac_key: Option<String>,
-    /// Also send every record to the local syslog daemon as RFC 5424. Default `false`.
+    /// Also send every record to the local syslog daemon (`syslog(3)` framing). Default `false`.
     pub syslog: Option<bool>,
     /// The syslog socket (a Unix datagram socket). Default `/dev/log`.
     pub syslog_socket: Option<String>,
