@@ -65,9 +65,16 @@ fn main() -> ExitCode {
             emit(outcome)
         }
         Command::Explain(args) => text(hookguard::cli::explain(&args, &env)),
-        Command::Policy(PolicyCommand::Check { common, cwd, files }) => text(
-            hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env),
-        ),
+        // An invalid policy is a finding, as for conftest and other policy checkers: exit 1.
+        Command::Policy(PolicyCommand::Check { common, cwd, files }) => {
+            match hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env) {
+                Err(e) => {
+                    eprintln!("hookguard: {e}");
+                    ExitCode::from(1)
+                }
+                ok => text(ok),
+            }
+        }
         Command::Policy(PolicyCommand::Test {
             cwd,
             builtin,

@@ -178,7 +178,7 @@ fn authors_get_errors_they_can_fix() {
             &s.home(),
             &[],
         );
-        assert_eq!(r.code, 2, "{text}");
+        assert_eq!(r.code, 1, "an invalid policy: {text}");
         assert!(r.stderr.contains(needle), "{text}: {}", r.stderr);
     }
     // A lower layer loosening names the key and the layer that set what it tried to loosen.
@@ -201,6 +201,199 @@ fn authors_get_errors_they_can_fix() {
         &s.home(),
         &[],
     );
-    assert_eq!(r.code, 2);
+    assert_eq!(r.code, 1);
     assert!(r.stderr.contains("hookguard.toml:2: `deps.new` = `defer` would loosen `ask` set by the built-in layer, policies/production.toml:"), "{}", r.stderr);
+}
+
+/// `policy check` with `args` (and a managed directory of its own) in `s`.
+fn check(s: &Scratch, args: &[&str]) -> Run {
+    let nm = s.root.join("nm");
+    let mut all = vec!["policy", "check", "--managed-dir", nm.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run(&all, b"", &s.home(), &[])
+}
+
+#[test]
+fn policy_check_prints_a_policy_that_loads_back_to_itself() {
+    let s = Scratch::new("pcheck-roundtrip");
+    std::fs::create_dir_all(s.proj().join(".claude")).unwrap();
+    // A project layer that raises a family (a floor) and adds files and a rule.
+    std::fs::write(
+        s.proj().join(".claude/hookguard.toml"),
+        "[verdicts]\n\"deps.new\" = \"deny\"\nshell = \"ask\"\n[files]\nexclude = [\"**/private/**\", \"secrets/*.pem\"]\n[git]\nprotected-branches = [\"stable/*\"]\n[[rule]]\nid = \"team.no-migrations\"\ntool = [\"Write\", \"Edit\"]\npath = \"**/migrations/**\"\ndecision = \"ask\"\nreason = \"migrations, with \\\"quotes\\\" and # hashes\"\ncontrol = \"PR-06\"\n",
+    )
+    .unwrap();
+    // A trusted layer with permission rules, a switched-off rule and audit settings.
+    let trusted = s.root.join("org.toml");
+    std::fs::write(
+        &trusted,
+        "deny = [\"Bash(terraform apply:*)\", \"Read(./secrets/**)\"]\nask = [\"WebFetch(domain:example.com)\"]\ndisable = [\"shell.opaque\"]\n[git]\nai-markers = [\"Co-Authored-By: Claude\"]\n[web]\nallow-domains = [\"*.gov.uk\"]\n[audit]\nsyslog = true\nkeep = 4\n",
+    )
+    .unwrap();
+    let first = check(
+        &s,
+        &[
+            "--cwd",
+            s.proj().to_str().unwrap(),
+            "--policy",
+            trusted.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // It parses as TOML, and as a policy file.
+    let v1: toml::Value =
+        toml::from_str(&first.stdout).unwrap_or_else(|e| panic!("{e}\n{}", first.stdout));
+    let printed = s.root.join("printed.toml");
+    std::fs::write(&printed, &first.stdout).unwrap();
+    // Loaded again as the only layer, from a directory with no project policy.
+    let empty = s.root.join("elsewhere");
+    std::fs::create_dir_all(&empty).unwrap();
+    let second = check(
+        &s,
+        &[
+            "--cwd",
+            empty.to_str().unwrap(),
+            "--policy",
+            printed.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        second.code, 0,
+        "hookguard rejects its own output: {}\n{}",
+        second.stderr, first.stdout
+    );
+    let v2: toml::Value = toml::from_str(&second.stdout).unwrap();
+    assert_eq!(
+        v1, v2,
+        "first:\n{}\nsecond:\n{}",
+        first.stdout, second.stdout
+    );
+    // The things the layers set are there, with where they came from.
+    assert_eq!(v1["verdicts"]["deps.new"].as_str(), Some("deny"));
+    // The floor on `shell` prints as what a rule of that very id gets: it has no entry of its
+    // own, so denied (the floor is lower); the members keep theirs.
+    assert_eq!(v1["verdicts"]["shell"].as_str(), Some("deny"));
+    assert_eq!(v1["verdicts"]["shell.privileged"].as_str(), Some("deny"));
+    assert_eq!(v1["deny"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        v1["rule"][0]["reason"].as_str(),
+        Some("migrations, with \"quotes\" and # hashes")
+    );
+    assert!(
+        first
+            .stdout
+            .contains("\"**/private/**\", # project layer, "),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first
+            .stdout
+            .contains("# \"**/.env\"  (built-in layer, policies/base.toml:"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("# policy-sha256: "),
+        "{}",
+        first.stdout
+    );
+}
+
+#[test]
+fn a_verdict_or_disable_key_that_names_no_rule_is_an_error_with_a_suggestion() {
+    let s = Scratch::new("pcheck-typo");
+    let f = s.root.join("p.toml");
+    for (text, line, best) in [
+        ("[verdicts]\n\"dep.new\" = \"deny\"\n", 2, "deps.new"),
+        (
+            "profile = \"ci\"\n[verdicts]\n\"shell.privilegd\" = \"ask\"\n",
+            3,
+            "shell.privileged",
+        ),
+        ("disable = [\"shel.opaque\"]\n", 1, "shell.opaque"),
+    ] {
+        std::fs::write(&f, text).unwrap();
+        let r = check(&s, &[f.to_str().unwrap()]);
+        assert_eq!(r.code, 1, "{text}: {}", r.stdout);
+        assert!(
+            r.stderr.contains(&format!("p.toml:{line}: ")),
+            "{text}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(&format!("did you mean `{best}`?")),
+            "{text}: {}",
+            r.stderr
+        );
+    }
+    // Families, members beneath a rule, and custom rules' ids are all rule keys.
+    std::fs::write(
+        &f,
+        "[verdicts]\nshell = \"deny\"\n\"shell.privileged.sudo\" = \"deny\"\n\"secrets.custom.acme\" = \"deny\"\n\"team.x\" = \"deny\"\n[[rule]]\nid = \"team.x\"\ndecision = \"ask\"\ncommand = \"make deploy\"\n",
+    )
+    .unwrap();
+    let r = check(&s, &[f.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The hook refuses every call under a policy with such a typo (fail closed).
+    std::fs::write(&f, "[verdicts]\n\"dep.new\" = \"deny\"\n").unwrap();
+    let ev = serde_json::json!({
+        "hook_event_name": "PreToolUse", "session_id": "t", "tool_name": "Read",
+        "tool_input": {"file_path": s.proj().join("README.md")}, "cwd": s.proj(),
+    });
+    let h = hook(&s, &["--policy", f.to_str().unwrap()], &ev.to_string());
+    assert!(h.stdout.contains("\"deny\""), "{}", h.stdout);
+}
+
+#[test]
+fn a_relative_cwd_is_taken_from_the_current_directory() {
+    let s = Scratch::new("pcheck-relcwd");
+    std::fs::create_dir_all(s.proj().join(".claude")).unwrap();
+    std::fs::write(
+        s.proj().join(".claude/hookguard.toml"),
+        "profile = \"prototype\"\n",
+    )
+    .unwrap();
+    let rel = s.proj().file_name().unwrap().to_str().unwrap().to_string();
+    let nm = s.root.join("nm");
+    for args in [
+        vec![
+            "policy",
+            "check",
+            "--managed-dir",
+            nm.to_str().unwrap(),
+            "--cwd",
+            &rel,
+        ],
+        vec![
+            "explain",
+            "--managed-dir",
+            nm.to_str().unwrap(),
+            "--cwd",
+            &rel,
+            "--",
+            "Read",
+            "README.md",
+        ],
+    ] {
+        let out = std::process::Command::new(bin())
+            .args(&args)
+            .current_dir(&s.root)
+            .env_clear()
+            .env("HOME", s.home())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains(".claude/hookguard.toml"),
+            "{args:?}: the project layer is missing:\n{stdout}"
+        );
+        assert!(stdout.contains("prototype"), "{args:?}:\n{stdout}");
+    }
 }

@@ -6,9 +6,11 @@
 
 pub mod claude_rules;
 pub mod file;
+mod keys;
 pub mod layers;
 mod merge;
 pub mod pattern;
+pub mod print;
 
 pub use layers::{Layer, LayerKind, Locations};
 pub use merge::{ProfileChoice, merge, merge_at};
