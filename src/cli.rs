@@ -114,6 +114,9 @@ pub enum PolicyCommand {
         /// Also run the built-in profiles' tests (the default when no FILE is given).
         #[arg(long)]
         builtin: bool,
+        /// Output format: text (a diff per failure), json, or junit (JUnit XML for CI).
+        #[arg(long, value_parser = ["text", "json", "junit"], default_value = "text")]
+        format: String,
         files: Vec<PathBuf>,
     },
     /// Print the policy reference (keys and built-in rules) as Markdown: docs/policy.md.

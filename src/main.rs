@@ -78,11 +78,20 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Test {
             cwd,
             builtin,
+            format,
             files,
-        }) => match hookguard::policytest::run(&files, builtin || files.is_empty(), cwd.as_deref())
-        {
+        }) => match hookguard::policytest::run(
+            &files,
+            builtin || files.is_empty(),
+            cwd.map(|c| hookguard::cli::absolute_cwd(Some(&c), &env))
+                .as_deref(),
+        ) {
             Ok(r) => {
-                print!("{}", r.text);
+                match format.as_str() {
+                    "json" => print!("{}", r.json()),
+                    "junit" => print!("{}", r.junit()),
+                    _ => print!("{}", r.text),
+                }
                 ExitCode::from(u8::from(r.failed > 0))
             }
             Err(e) => {

@@ -397,3 +397,73 @@ fn a_relative_cwd_is_taken_from_the_current_directory() {
         assert!(stdout.contains("prototype"), "{args:?}:\n{stdout}");
     }
 }
+
+#[test]
+fn policy_test_speaks_json_and_junit_for_ci() {
+    let s = Scratch::new("ptest-formats");
+    let f = s.root.join("p.toml");
+    std::fs::write(
+        &f,
+        "deny = [\"Bash(terraform apply:*)\"]\n\n[[test]]\nbash = \"terraform apply\"\nexpect = \"deny\"\n\n[[test]]\nname = \"plan <is> refused & \\\"logged\\\"\"\nbash = \"terraform plan\"\nprofile = \"ci\"\nexpect = \"deny\"\n",
+    )
+    .unwrap();
+    let json = run(
+        &["policy", "test", "--format", "json", f.to_str().unwrap()],
+        b"",
+        &s.home(),
+        &[],
+    );
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["passed"], 3);
+    assert_eq!(v["failed"], 1);
+    let tests = v["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 4);
+    let bad = tests.iter().find(|t| t["passed"] == false).unwrap();
+    assert_eq!(bad["line"], 7);
+    assert_eq!(bad["profile"], "ci");
+    assert!(
+        bad["failure"]
+            .as_str()
+            .unwrap()
+            .contains("+ got:      defer")
+    );
+
+    let junit = run(
+        &["policy", "test", "--format", "junit", f.to_str().unwrap()],
+        b"",
+        &s.home(),
+        &[],
+    );
+    assert_eq!(junit.code, 1, "{}", junit.stderr);
+    let x = &junit.stdout;
+    assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"hookguard policy test\" tests=\"4\" failures=\"1\">"), "{x}");
+    assert!(
+        x.contains("name=\"plan &lt;is&gt; refused &amp; &quot;logged&quot; [ci]\""),
+        "{x}"
+    );
+    assert_eq!(x.matches("<testcase ").count(), 4, "{x}");
+    assert_eq!(x.matches("<failure message=").count(), 1, "{x}");
+    // Well-formed XML, by a real parser where there is one.
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read()); print(len(r.findall('.//testcase')), len(r.findall('.//failure')))",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(x.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4 1", "{x}");
+    }
+}
