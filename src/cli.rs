@@ -121,6 +121,8 @@ pub enum PolicyCommand {
     },
     /// Print the policy reference (keys and built-in rules) as Markdown: docs/policy.md.
     Reference,
+    /// Print the policy file's JSON Schema (for editors via taplo, and CI linters).
+    Schema,
     /// Convert the `permissions` block of a Claude Code settings file into policy TOML.
     Import { settings: PathBuf },
     /// Validate the policy layers (and any FILEs, as --policy layers) and print the merged policy.

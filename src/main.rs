@@ -99,6 +99,10 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Policy(PolicyCommand::Schema) => {
+            print!("{}", hookguard::policy::schema::SCHEMA);
+            ExitCode::SUCCESS
+        }
         Command::Policy(PolicyCommand::Reference) => {
             print!("{}", hookguard::rules::reference_markdown());
             ExitCode::SUCCESS

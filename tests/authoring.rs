@@ -467,3 +467,21 @@ fn policy_test_speaks_json_and_junit_for_ci() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4 1", "{x}");
     }
 }
+
+#[test]
+fn policy_schema_prints_the_committed_schema() {
+    let s = Scratch::new("pschema");
+    let r = run(&["policy", "schema"], b"", &s.home(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["additionalProperties"], false, "unknown keys are errors");
+    assert!(v["properties"]["verdicts"].is_object());
+    assert_eq!(
+        r.stdout,
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/hookguard-policy.schema.json"
+        ))
+        .unwrap()
+    );
+}

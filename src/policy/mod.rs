@@ -11,6 +11,7 @@ pub mod layers;
 mod merge;
 pub mod pattern;
 pub mod print;
+pub mod schema;
 
 pub use layers::{Layer, LayerKind, Locations};
 pub use merge::{ProfileChoice, merge, merge_at};
