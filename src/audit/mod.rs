@@ -28,6 +28,7 @@ pub mod settings;
 pub mod syslog;
 pub mod time;
 pub mod verify;
+pub mod when;
 
 pub use key::ChainKey;
 pub use log::{AuditError, Log, append, default_path};
