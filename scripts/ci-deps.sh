@@ -5,6 +5,9 @@
 #   util-linux  flock(1) holds the log's lock from another process, setpriv(1) runs the hook as
 #               nobody (tests/audit_faults.rs)
 #   axe-core    the accessibility checker (npm), into target/ci-tools (or $HOOKGUARD_TOOLS_DIR)
+#   @anthropic-ai/claude-agent-sdk + typescript (npm, pinned, into $tools/sdk-types, without the
+#               SDK's optional Claude Code binaries): tests/settings_sdk_types.rs checks the
+#               settings snippets and what `install` writes against the SDK's `Settings` type
 # Then run the tests with HOOKGUARD_REQUIRE_TOOLS=1 so a missing tool fails instead of skipping.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,4 +28,12 @@ if [ ! -f "$tools/node_modules/axe-core/axe.min.js" ]; then
     mkdir -p "$tools"
     npm install --silent --no-audit --no-fund --prefix "$tools" axe-core@4
 fi
-echo "audit test tools ready: rsyslogd, chromium, flock, $tools/node_modules/axe-core"
+# --- settings files against the Agent SDK's `Settings` type (issue 18) ---
+sdk_types=$tools/sdk-types
+if [ ! -f "$sdk_types/node_modules/typescript/bin/tsc" ] \
+    || [ ! -f "$sdk_types/node_modules/@anthropic-ai/claude-agent-sdk/sdk.d.ts" ]; then
+    mkdir -p "$sdk_types"
+    npm install --silent --no-audit --no-fund --ignore-scripts --omit=optional \
+        --prefix "$sdk_types" @anthropic-ai/claude-agent-sdk@0.3.336 typescript@5.9.3
+fi
+echo "audit test tools ready: rsyslogd, chromium, flock, $tools/node_modules/axe-core, $sdk_types"
