@@ -7,7 +7,8 @@
 #   axe-core    the accessibility checker (npm), into target/ci-tools (or $HOOKGUARD_TOOLS_DIR)
 #   @anthropic-ai/claude-agent-sdk + typescript (npm, pinned, into $tools/sdk-types, without the
 #               SDK's optional Claude Code binaries): tests/settings_sdk_types.rs checks the
-#               settings snippets and what `install` writes against the SDK's `Settings` type
+#               settings snippets and what `install` writes against the SDK's `Settings` type;
+#               ajv (same place): tests/policy_schema.rs validates policies against our schema
 # Then run the tests with HOOKGUARD_REQUIRE_TOOLS=1 so a missing tool fails instead of skipping.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,9 +32,10 @@ fi
 # --- settings files against the Agent SDK's `Settings` type (issue 18) ---
 sdk_types=$tools/sdk-types
 if [ ! -f "$sdk_types/node_modules/typescript/bin/tsc" ] \
-    || [ ! -f "$sdk_types/node_modules/@anthropic-ai/claude-agent-sdk/sdk.d.ts" ]; then
+    || [ ! -f "$sdk_types/node_modules/@anthropic-ai/claude-agent-sdk/sdk.d.ts" ] \
+    || [ ! -f "$sdk_types/node_modules/ajv/dist/2020.js" ]; then
     mkdir -p "$sdk_types"
-    npm install --silent --no-audit --no-fund --ignore-scripts --omit=optional \
-        --prefix "$sdk_types" @anthropic-ai/claude-agent-sdk@0.3.336 typescript@5.9.3
+    npm install --silent --no-audit --no-fund --ignore-scripts --omit=optional --save-exact \
+        --prefix "$sdk_types" @anthropic-ai/claude-agent-sdk@0.3.336 typescript@5.9.3 ajv@8.20.0
 fi
 echo "audit test tools ready: rsyslogd, chromium, flock, $tools/node_modules/axe-core, $sdk_types"
