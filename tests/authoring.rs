@@ -227,7 +227,7 @@ fn policy_check_prints_a_policy_that_loads_back_to_itself() {
     let trusted = s.root.join("org.toml");
     std::fs::write(
         &trusted,
-        "deny = [\"Bash(terraform apply:*)\", \"Read(./secrets/**)\"]\nask = [\"WebFetch(domain:example.com)\"]\ndisable = [\"shell.opaque\"]\n[git]\nai-markers = [\"Co-Authored-By: Claude\"]\n[web]\nallow-domains = [\"*.gov.uk\"]\n[audit]\nsyslog = true\nkeep = 4\n",
+        "profile = \"production\"\nfix-profile = true\ndeny = [\"Bash(terraform apply:*)\", \"Read(./secrets/**)\"]\nask = [\"WebFetch(domain:example.com)\"]\ndisable = [\"shell.opaque\"]\n[git]\nai-markers = [\"Co-Authored-By: Claude\"]\n[web]\nallow-domains = [\"*.gov.uk\"]\n[audit]\nsyslog = true\nkeep = 4\n",
     )
     .unwrap();
     let first = check(
@@ -270,6 +270,7 @@ fn policy_check_prints_a_policy_that_loads_back_to_itself() {
     );
     // The things the layers set are there, with where they came from.
     assert_eq!(v1["verdicts"]["deps.new"].as_str(), Some("deny"));
+    assert_eq!(v1["fix-profile"].as_bool(), Some(true));
     // The floor on `shell` prints as what a rule of that very id gets: it has no entry of its
     // own, so denied (the floor is lower); the members keep theirs.
     assert_eq!(v1["verdicts"]["shell"].as_str(), Some("deny"));
@@ -484,4 +485,50 @@ fn policy_schema_prints_the_committed_schema() {
         ))
         .unwrap()
     );
+}
+
+#[test]
+fn every_example_policy_prints_as_a_policy_that_loads_back_to_itself() {
+    let s = Scratch::new("pcheck-examples");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies");
+    let empty = s.root.join("elsewhere");
+    std::fs::create_dir_all(&empty).unwrap();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let first = check(
+            &s,
+            &[
+                "--cwd",
+                empty.to_str().unwrap(),
+                "--policy",
+                p.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(first.code, 0, "{}: {}", p.display(), first.stderr);
+        let printed = s.root.join("printed.toml");
+        std::fs::write(&printed, &first.stdout).unwrap();
+        let second = check(
+            &s,
+            &[
+                "--cwd",
+                empty.to_str().unwrap(),
+                "--policy",
+                printed.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            second.code,
+            0,
+            "{}: {}\n{}",
+            p.display(),
+            second.stderr,
+            first.stdout
+        );
+        let v1: toml::Value = toml::from_str(&first.stdout).unwrap();
+        let v2: toml::Value = toml::from_str(&second.stdout).unwrap();
+        assert_eq!(v1, v2, "{}", p.display());
+    }
 }

@@ -19,6 +19,13 @@ pub fn to_toml(p: &Policy) -> String {
 
     let mut doc = DocumentMut::new();
     doc["profile"] = commented(p.profile.as_str().into(), &p.profile_source);
+    // A profile fixed by a layer stays fixed (one fixed by `--profile` on the command line is
+    // the registration's business, not the policy's).
+    if p.profile_source.starts_with("fixed by the ")
+        && !p.profile_source.contains("hook command's --profile")
+    {
+        doc["fix-profile"] = Item::Value(true.into());
+    }
     doc["classification"] = commented(p.classification.as_str().into(), &p.classification_source);
     doc["ask-without-person"] = Item::Value(p.ask_without_person.as_str().into());
     if !p.disabled.is_empty() {
