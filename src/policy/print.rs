@@ -75,6 +75,13 @@ pub fn to_toml(p: &Policy) -> String {
             (Lookup::Disabled(_), Some(e)) => (e.verdict, format!("{} (disabled)", e.source)),
             (Lookup::Disabled(_), None) => (p.floors[k].verdict, "disabled".to_string()),
         };
+        // A floor that did not decide (a stricter entry did) is still worth knowing about.
+        let comment = match p.floors.get(k) {
+            Some(f) if !comment.contains(&f.source.to_string()) => {
+                format!("at least `{}` by the {}; {comment}", f.verdict, f.source)
+            }
+            _ => comment,
+        };
         verdicts.insert(k, commented(v.as_str().into(), &comment));
     }
     doc["verdicts"] = Item::Table(verdicts);
