@@ -368,3 +368,82 @@ fn a_stopped_syslog_daemon_does_not_hold_the_hook() {
     );
     drop(daemon);
 }
+
+#[test]
+fn a_sigstopped_rsyslogd_does_not_hold_the_hook() {
+    if !have_tool("rsyslogd") {
+        return;
+    }
+    let s = Scratch::new("sigstop");
+    let port = free_port();
+    let _siem = siem(&s.join("siem"), port);
+    let mut collector = collector(&s.join("rsyslog"), port, &s.join("elsewhere/audit.jsonl"));
+    let sock = s.join("rsyslog/log.sock");
+    let pid = collector.child.as_ref().unwrap().id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Every thread stopped (state `T`) before the queue is filled, so nothing reads it after.
+    let stopped = || {
+        std::fs::read_dir(format!("/proc/{pid}/task")).is_ok_and(|rd| {
+            rd.filter_map(Result::ok).all(|t| {
+                std::fs::read_to_string(t.path().join("stat")).is_ok_and(|st| {
+                    st.rsplit_once(") ")
+                        .is_some_and(|(_, rest)| rest.starts_with('T'))
+                })
+            })
+        })
+    };
+    assert!(wait_for(5, stopped), "rsyslogd did not stop");
+    // Fill the stopped daemon's socket queue, as a busy machine would.
+    let filler = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    filler.set_nonblocking(true).unwrap();
+    let mut sent = 0;
+    while filler
+        .send_to(b"<14>Dec  4 12:00:00 filler: x", &sock)
+        .is_ok()
+    {
+        sent += 1;
+        assert!(sent < 1_000_000, "the queue never filled");
+    }
+    let policy = s.policy(&format!(
+        "[audit]\nsyslog = true\nsyslog-socket = \"{}\"\n",
+        sock.display()
+    ));
+    let log = s.join("log/audit.jsonl");
+    let args = ["--policy", policy.to_str().unwrap()];
+    let plain = s.join("plain.toml");
+    std::fs::write(&plain, "[audit]\nsyslog = false\n").unwrap();
+    let plain_args = ["--policy", plain.to_str().unwrap()];
+    // The quickest of five calls each way, so that a busy machine does not decide the test.
+    let (mut with, mut without) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    for i in 0..5 {
+        let ev = read_event(&s, &format!("s{i}"));
+        let t = std::time::Instant::now();
+        let o = hook(&s, "production", &log, &args, &ev);
+        with = with.min(t.elapsed());
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("not sent to syslog"),
+            "{}",
+            text(&o.stderr)
+        );
+        let t = std::time::Instant::now();
+        let o = hook(&s, "production", &log, &plain_args, &ev);
+        without = without.min(t.elapsed());
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    let _ = Command::new("kill").args(["-CONT", &pid]).status();
+    // Every record is in the log, chained, whatever syslog did.
+    assert_eq!(audit_support::records(&log).len(), 10);
+    // Before the 5 ms bound each call waited 200 ms more than one without syslog.
+    assert!(
+        with < without + std::time::Duration::from_millis(100),
+        "with a stopped rsyslogd {with:?}, without syslog {without:?}"
+    );
+    collector.stop();
+}
