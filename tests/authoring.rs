@@ -223,11 +223,19 @@ fn policy_check_prints_a_policy_that_loads_back_to_itself() {
         "[verdicts]\n\"deps.new\" = \"deny\"\nshell = \"ask\"\n[files]\nexclude = [\"**/private/**\", \"secrets/*.pem\"]\n[git]\nprotected-branches = [\"stable/*\"]\n[[rule]]\nid = \"team.no-migrations\"\ntool = [\"Write\", \"Edit\"]\npath = \"**/migrations/**\"\ndecision = \"ask\"\nreason = \"migrations, with \\\"quotes\\\" and # hashes\"\ncontrol = \"PR-06\"\n",
     )
     .unwrap();
-    // A trusted layer with permission rules, a switched-off rule and audit settings.
+    // A trusted layer with permission rules, a switched-off rule, audit settings and its own
+    // secret rules.
+    let gitleaks = s.root.join("gitleaks.toml");
+    std::fs::write(
+        &gitleaks,
+        "[[rules]]\nid = \"acme-key\"\nregex = 'acme_[a-z0-9]{24}'\nkeywords = [\"acme_\"]\n",
+    )
+    .unwrap();
     let trusted = s.root.join("org.toml");
     std::fs::write(
         &trusted,
-        "profile = \"production\"\nfix-profile = true\ndeny = [\"Bash(terraform apply:*)\", \"Read(./secrets/**)\"]\nask = [\"WebFetch(domain:example.com)\"]\ndisable = [\"shell.opaque\"]\n[git]\nai-markers = [\"Co-Authored-By: Claude\"]\n[web]\nallow-domains = [\"*.gov.uk\"]\n[audit]\nsyslog = true\nkeep = 4\n",
+        "profile = \"production\"\nfix-profile = true\ndeny = [\"Bash(terraform apply:*)\", \"Read(./secrets/**)\"]\nask = [\"WebFetch(domain:example.com)\"]\ndisable = [\"shell.opaque\"]\n[git]\nai-markers = [\"Co-Authored-By: Claude\"]\n[web]\nallow-domains = [\"*.gov.uk\"]\n[audit]\nsyslog = true\nkeep = 4\n[secrets]\ngitleaks = \"GITLEAKS\"\n"
+            .replace("GITLEAKS", gitleaks.to_str().unwrap()),
     )
     .unwrap();
     let first = check(
@@ -271,6 +279,7 @@ fn policy_check_prints_a_policy_that_loads_back_to_itself() {
     // The things the layers set are there, with where they came from.
     assert_eq!(v1["verdicts"]["deps.new"].as_str(), Some("deny"));
     assert_eq!(v1["fix-profile"].as_bool(), Some(true));
+    assert_eq!(v1["secrets"]["gitleaks"].as_str(), gitleaks.to_str());
     // The floor on `shell` prints as what a rule of that very id gets: it has no entry of its
     // own, so denied (the floor is lower); the members keep theirs.
     assert_eq!(v1["verdicts"]["shell"].as_str(), Some("deny"));

@@ -137,6 +137,12 @@ pub fn to_toml(p: &Policy) -> String {
     }
     doc["audit"] = Item::Table(audit);
 
+    if let Some((path, layer)) = gitleaks(p) {
+        let mut secrets = Table::new();
+        secrets.insert("gitleaks", commented(path.into(), &layer));
+        doc["secrets"] = Item::Table(secrets);
+    }
+
     let mut rules = ArrayOfTables::new();
     for r in p.rules.iter().filter(|r| !is_permission_rule(r)) {
         rules.push(custom_rule(r));
@@ -145,6 +151,20 @@ pub fn to_toml(p: &Policy) -> String {
         doc["rule"] = Item::ArrayOfTables(rules);
     }
     format!("{header}{doc}")
+}
+
+/// `[secrets] gitleaks` of the most trusted layer that sets it. The merged policy keeps the
+/// compiled rules, not the path, so the trusted layers' files are read again for it.
+fn gitleaks(p: &Policy) -> Option<(String, String)> {
+    p.layers
+        .iter()
+        .filter(|(k, _)| k.trusted() && *k != LayerKind::Builtin)
+        .find_map(|(k, name)| {
+            let text = std::fs::read_to_string(name).ok()?;
+            let file = super::file::PolicyFile::parse(&text).ok()?;
+            let path = file.secrets?.gitleaks?;
+            Some((path, format!("{k} layer, {name}")))
+        })
 }
 
 /// A rule that came from a Claude Code permission rule (`deny = ["Bash(rm:*)"]`): its id is
