@@ -1,10 +1,14 @@
 #!/bin/sh
 # Installs what the audit tests need beyond Rust, for `.ci/run` (Debian, as root):
-#   rsyslog     tests/audit_syslog.rs starts a private rsyslogd and checks RFC 5424 delivery
+#   rsyslog     tests/audit_syslog.rs runs private rsyslogds (stock parser, imfile) as collector and SIEM
 #   chromium    tests/audit_report.rs renders the HTML report headless and runs axe-core in it
 #   util-linux  flock(1) holds the log's lock from another process, setpriv(1) runs the hook as
 #               nobody (tests/audit_faults.rs)
 #   axe-core    the accessibility checker (npm), into target/ci-tools (or $HOOKGUARD_TOOLS_DIR)
+#   @anthropic-ai/claude-agent-sdk + typescript (npm, pinned, into $tools/sdk-types, without the
+#               SDK's optional Claude Code binaries): tests/settings_sdk_types.rs checks the
+#               settings snippets and what `install` writes against the SDK's `Settings` type;
+#               ajv (same place): tests/policy_schema.rs validates policies against our schema
 # Then run the tests with HOOKGUARD_REQUIRE_TOOLS=1 so a missing tool fails instead of skipping.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,4 +29,13 @@ if [ ! -f "$tools/node_modules/axe-core/axe.min.js" ]; then
     mkdir -p "$tools"
     npm install --silent --no-audit --no-fund --prefix "$tools" axe-core@4
 fi
-echo "audit test tools ready: rsyslogd, chromium, flock, $tools/node_modules/axe-core"
+# --- settings files against the Agent SDK's `Settings` type (issue 18) ---
+sdk_types=$tools/sdk-types
+if [ ! -f "$sdk_types/node_modules/typescript/bin/tsc" ] \
+    || [ ! -f "$sdk_types/node_modules/@anthropic-ai/claude-agent-sdk/sdk.d.ts" ] \
+    || [ ! -f "$sdk_types/node_modules/ajv/dist/2020.js" ]; then
+    mkdir -p "$sdk_types"
+    npm install --silent --no-audit --no-fund --ignore-scripts --omit=optional --save-exact \
+        --prefix "$sdk_types" @anthropic-ai/claude-agent-sdk@0.3.336 typescript@5.9.3 ajv@8.20.0
+fi
+echo "audit test tools ready: rsyslogd, chromium, flock, $tools/node_modules/axe-core, $sdk_types"

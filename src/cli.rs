@@ -114,10 +114,15 @@ pub enum PolicyCommand {
         /// Also run the built-in profiles' tests (the default when no FILE is given).
         #[arg(long)]
         builtin: bool,
+        /// Output format: text (a diff per failure), json, or junit (JUnit XML for CI).
+        #[arg(long, value_parser = ["text", "json", "junit"], default_value = "text")]
+        format: String,
         files: Vec<PathBuf>,
     },
     /// Print the policy reference (keys and built-in rules) as Markdown: docs/policy.md.
     Reference,
+    /// Print the policy file's JSON Schema (for editors via taplo, and CI linters).
+    Schema,
     /// Convert the `permissions` block of a Claude Code settings file into policy TOML.
     Import { settings: PathBuf },
     /// Validate the policy layers (and any FILEs, as --policy layers) and print the merged policy.
@@ -190,11 +195,7 @@ pub fn read_event(path: &std::path::Path) -> Result<Event, String> {
 
 /// `explain`: the decision and its trail, for people (or JSON for tools).
 pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> {
-    let cwd = args
-        .cwd
-        .clone()
-        .or_else(|| env.process_cwd.clone())
-        .unwrap_or_else(|| PathBuf::from("/"));
+    let cwd = absolute_cwd(args.cwd.as_deref(), env);
     let mut ev = match &args.event {
         Some(p) => read_event(p)?,
         None => event_for_call(&args.call, &cwd)?,
@@ -338,7 +339,22 @@ fn what_would_change(d: &crate::decision::Decision) -> Vec<(String, Option<Strin
         .collect()
 }
 
-/// `policy check`: the merged policy, readable.
+/// `--cwd DIR` as an absolute directory: a relative one is taken from the current directory
+/// (the layers are found from the project root, so a relative path would name no project);
+/// absent, the current directory.
+pub fn absolute_cwd(arg: Option<&std::path::Path>, env: &Environment) -> PathBuf {
+    let here = env
+        .process_cwd
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/"));
+    match arg {
+        Some(p) if p.is_absolute() => p.to_path_buf(),
+        Some(p) => crate::paths::fold(&here.join(p)),
+        None => here,
+    }
+}
+
+/// `policy check`: the merged policy, as a policy file with provenance comments.
 pub fn policy_check(
     common: &CommonArgs,
     cwd: Option<&std::path::Path>,
@@ -347,125 +363,9 @@ pub fn policy_check(
 ) -> Result<String, String> {
     let mut opts = common.hook_options(None);
     opts.policies.extend(files.iter().cloned());
-    let cwd = cwd
-        .map(PathBuf::from)
-        .or_else(|| env.process_cwd.clone())
-        .unwrap_or_else(|| PathBuf::from("/"));
+    let cwd = absolute_cwd(cwd, env);
     let p = crate::run::load_policy(&opts, env, &cwd).map_err(|e| e.to_string())?;
-    let mut s = String::from("# the effective hookguard policy, merged from:\n");
-    for (k, f) in p.layers_by_trust() {
-        s.push_str(&format!("#   {k}: {f}\n"));
-    }
-    s.push_str(&format!(
-        "profile = \"{}\"  # {}\nclassification = \"{}\"  # {}\nask-without-person = \"{}\"\npolicy-sha256 = \"{}\"\n",
-        p.profile, p.profile_source, p.classification, p.classification_source, p.ask_without_person, p.sha256
-    ));
-    if !p.disabled.is_empty() {
-        let d: Vec<String> = p.disabled.keys().map(|k| format!("\"{k}\"")).collect();
-        s.push_str(&format!("disable = [{}]\n", d.join(", ")));
-    }
-    s.push_str("\n[verdicts]\n");
-    for (k, e) in &p.verdicts {
-        let floor = p.floors.get(k).filter(|f| f.verdict > e.verdict);
-        let (v, src) = floor.map_or((e.verdict, &e.source), |f| (f.verdict, &f.source));
-        s.push_str(&format!("\"{k}\" = \"{v}\"  # {src}\n"));
-    }
-    for (k, e) in p
-        .floors
-        .iter()
-        .filter(|(k, _)| !p.verdicts.contains_key(*k))
-    {
-        s.push_str(&format!(
-            "\"{k}\" = \"{}\"  # at least; {}\n",
-            e.verdict, e.source
-        ));
-    }
-    let list = |name: &str, items: Vec<String>| -> String {
-        if items.is_empty() {
-            format!("{name} = []\n")
-        } else {
-            format!(
-                "{name} = [\n{}]\n",
-                items
-                    .iter()
-                    .map(|i| format!("    {i},\n"))
-                    .collect::<String>()
-            )
-        }
-    };
-    let pats = |ps: &[crate::policy::Pattern]| -> Vec<String> {
-        ps.iter()
-            .map(|p| format!("\"{}\"  # {}", p.written, p.source))
-            .collect()
-    };
-    s.push_str("\n[files]\n");
-    s.push_str(&list("exclude", pats(&p.excluded.patterns)));
-    s.push_str(&format!(
-        "template-exceptions = {}\n",
-        p.template_exceptions
-    ));
-    s.push_str(&list("production", pats(&p.production_paths.patterns)));
-    s.push_str(&list("protect", pats(&p.protected.patterns)));
-    s.push_str(&list(
-        "read-roots",
-        p.read_roots
-            .iter()
-            .map(|(r, src)| format!("\"{}\"  # {src}", r.display()))
-            .collect(),
-    ));
-    s.push_str(&list(
-        "write-roots",
-        p.write_roots
-            .iter()
-            .map(|(r, src)| format!("\"{}\"  # {src}", r.display()))
-            .collect(),
-    ));
-    s.push_str("\n[production]\n");
-    s.push_str(&list("identifiers", pats(&p.production_identifiers)));
-    s.push_str("\n[web]\n");
-    s.push_str(&list("allow-domains", pats(&p.web_allow)));
-    s.push_str("\n[mcp]\n");
-    s.push_str(&list("approved-servers", pats(&p.mcp_approved)));
-    s.push_str("\n[git]\n");
-    s.push_str(&list(
-        "protected-branches",
-        p.protected_branches
-            .iter()
-            .map(|b| format!("\"{b}\""))
-            .collect(),
-    ));
-    s.push_str(&list(
-        "ai-markers",
-        p.ai_markers.iter().map(|b| format!("\"{b}\"")).collect(),
-    ));
-    s.push_str("\n[audit]\n");
-    if let Some(l) = &p.audit_log {
-        s.push_str(&format!("log = \"{}\"\n", l.display()));
-    }
-    s.push_str(&crate::audit::settings::policy_text(&p.audit));
-    for r in &p.rules {
-        s.push_str(&format!(
-            "\n[[rule]]  # {}\nid = \"{}\"\ndecision = \"{}\"\ncontrol = \"{}\"\nreason = {:?}\n",
-            r.source, r.id, r.decision, r.control, r.reason
-        ));
-        if !r.tools.is_empty() {
-            s.push_str(&format!("tool = {:?}\n", r.tools));
-        }
-        if let Some(pp) = &r.path {
-            s.push_str(&format!("path = {:?}\n", pp.patterns[0].written));
-        }
-        if let Some(c) = &r.content {
-            s.push_str(&format!("content = {:?}\n", c.as_str()));
-        }
-        if let Some(c) = &r.command {
-            s.push_str(&format!("command = {:?}\n", c.as_str()));
-        }
-        if !r.profiles.is_empty() {
-            let ps: Vec<&str> = r.profiles.iter().map(|p| p.as_str()).collect();
-            s.push_str(&format!("profiles = {ps:?}\n"));
-        }
-    }
-    Ok(s)
+    Ok(crate::policy::print::to_toml(&p))
 }
 
 /// `policy import`: a Claude Code settings file's `permissions` as hookguard policy TOML.

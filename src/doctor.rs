@@ -169,6 +169,8 @@ pub fn run(o: &DoctorOptions) -> Vec<Check> {
         }
     }
 
+    out.extend(differing_registrations(&effective));
+
     // The registrations that run: events, form, binary, onFailure, timeout.
     let mut events_seen = std::collections::BTreeSet::new();
     let mut first_args: Option<Vec<String>> = None;
@@ -254,6 +256,51 @@ pub fn run(o: &DoctorOptions) -> Vec<Check> {
         out.push(traffic_check(o, &layers, p.classification));
     }
     out
+}
+
+/// A warning when the registrations that run differ (user `--profile production`, project
+/// `--profile ci`): Claude Code runs every matching hook, so each call is decided twice, under
+/// two policies, and audited twice. Identical registrations are one (Claude Code runs a
+/// command once however many files name it).
+fn differing_registrations(effective: &[&Layer]) -> Option<Check> {
+    let mut runs: Vec<(String, Vec<&'static str>)> = Vec::new();
+    for l in effective {
+        let Some(doc) = l.doc.as_ref() else { continue };
+        for (_, _, h) in handlers(doc) {
+            let cmd = h.get("command").and_then(Value::as_str).unwrap_or("");
+            let args: Vec<&str> = h
+                .get("args")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let line = std::iter::once(cmd)
+                .chain(args)
+                .collect::<Vec<_>>()
+                .join(" ");
+            match runs.iter_mut().find(|(r, _)| *r == line) {
+                Some((_, labels)) if !labels.contains(&l.label) => labels.push(l.label),
+                Some(_) => {}
+                None => runs.push((line, vec![l.label])),
+            }
+        }
+    }
+    if runs.len() < 2 {
+        return None;
+    }
+    let listed: Vec<String> = runs
+        .iter()
+        .map(|(line, labels)| format!("{} runs `{line}`", labels.join(" and ")))
+        .collect();
+    Some(check(
+        Status::Warn,
+        "registrations",
+        format!(
+            "{} registrations differ and all run on every call ({}): each call is decided and audited once per registration, and the strictest answer wins",
+            runs.len(),
+            listed.join("; ")
+        ),
+        Some("keep one: `hookguard uninstall --scope user` or `--scope project` for the one you do not want".into()),
+    ))
 }
 
 /// Managed (and its drop-ins), user, project, local: each that exists, parsed.

@@ -187,6 +187,8 @@ impl Registration {
 pub enum InstallError {
     #[error("no home directory: set HOME or use another scope")]
     NoHome,
+    #[error("no state directory for the backup of the settings file: set HOME or XDG_STATE_HOME")]
+    NoBackupDir,
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -344,8 +346,54 @@ pub fn merged(
                 Value::String(MIN_CLAUDE_VERSION.into()),
             );
         }
+        harden(obj, path)?;
     }
     Ok(doc)
+}
+
+/// The `permissions.deny` rules a managed install adds (as `settings-snippets/managed-settings.json`
+/// has them): nobody edits the organisation's policy, the managed settings, or the user
+/// settings through Claude Code's own tools. `settings` is the managed settings file.
+pub fn hardening_deny(settings: &Path) -> Vec<String> {
+    let dir = settings.parent().unwrap_or(Path::new(MANAGED_SETTINGS_DIR));
+    let mut v = vec![
+        format!("Edit(/{}/**)", crate::policy::layers::MANAGED_DIR),
+        format!("Edit(/{}/**)", dir.display()),
+        "Edit(~/.claude/settings.json)".to_string(),
+    ];
+    v.dedup();
+    v
+}
+
+/// Managed scope: `permissions.disableBypassPermissionsMode = "disable"` (no session can skip
+/// the permission flow hookguard's `ask` relies on) and the [`hardening_deny`] rules, added to
+/// whatever the administrator already denies.
+fn harden(obj: &mut Map<String, Value>, path: &Path) -> Result<(), InstallError> {
+    let shape = |key: &str, expected: &'static str| InstallError::Shape {
+        path: path.display().to_string(),
+        key: key.into(),
+        expected,
+    };
+    let perms = obj
+        .entry("permissions")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or_else(|| shape("permissions", "an object"))?;
+    perms.insert(
+        "disableBypassPermissionsMode".into(),
+        Value::String("disable".into()),
+    );
+    let deny = perms
+        .entry("deny")
+        .or_insert_with(|| Value::Array(Vec::new()))
+        .as_array_mut()
+        .ok_or_else(|| shape("permissions.deny", "an array of rules"))?;
+    for rule in hardening_deny(path) {
+        if !deny.iter().any(|r| r.as_str() == Some(rule.as_str())) {
+            deny.push(Value::String(rule));
+        }
+    }
+    Ok(())
 }
 
 /// `a >= b` for dotted numeric versions (`2.1.330` ≥ `2.1.295`); anything unparseable is
@@ -395,13 +443,43 @@ impl std::fmt::Display for Report {
     }
 }
 
-/// Writes `doc` to `path` unless it is what the file already holds: the old file is copied to
-/// a timestamped backup next to it first, and the new one replaces it in one rename.
+/// Where `install` and `uninstall` keep the settings files they replace: hookguard's state
+/// directory (`$XDG_STATE_HOME/hookguard/backups`, else `~/.local/state/hookguard/backups`),
+/// not beside the file, where a project's backups would show as untracked files in git.
+/// `XDG_STATE_HOME` counts only for the process's own home (not under `--home`).
+pub fn backup_dir(roots: &Roots) -> Option<PathBuf> {
+    let xdg = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|_| roots.home == crate::paths::home_dir());
+    crate::audit::default_path(xdg.as_deref(), roots.home.as_deref())
+        .and_then(|log| log.parent().map(|d| d.join("backups")))
+}
+
+/// [`write_to`] with the backup in the state directory of the process's own home.
 pub fn write(
     path: &Path,
     old: Option<&Value>,
     doc: &Value,
     dry_run: bool,
+) -> Result<Report, InstallError> {
+    let roots = Roots {
+        home: crate::paths::home_dir(),
+        claude_config_dir: None,
+        project: PathBuf::from("/"),
+        managed_dir: PathBuf::from(MANAGED_SETTINGS_DIR),
+    };
+    write_to(path, old, doc, dry_run, backup_dir(&roots).as_deref())
+}
+
+/// Writes `doc` to `path` unless it is what the file already holds: the old file is copied to
+/// a timestamped backup in `backups` first (owner-only: settings can hold tokens), and the new
+/// one replaces it in one rename.
+pub fn write_to(
+    path: &Path,
+    old: Option<&Value>,
+    doc: &Value,
+    dry_run: bool,
+    backups: Option<&Path>,
 ) -> Result<Report, InstallError> {
     let mut content = serde_json::to_string_pretty(doc).expect("a JSON value serialises");
     content.push('\n');
@@ -424,11 +502,7 @@ pub fn write(
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("settings.json");
-        let backup = dir.join(format!("{name}.hookguard-backup-{stamp}"));
+        let backup = backup_path(path, backups, &stamp)?;
         std::fs::copy(path, &backup).map_err(io_err(&backup))?;
         report.backup = Some(backup);
     }
@@ -447,6 +521,25 @@ pub fn write(
     Ok(report)
 }
 
+/// `backups/<the file's path, / as %>.hookguard-backup-<stamp>`, the directory made 0700.
+fn backup_path(path: &Path, backups: Option<&Path>, stamp: &str) -> Result<PathBuf, InstallError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(dir) = backups else {
+        return Err(InstallError::NoBackupDir);
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io_err(dir))?;
+    let flat = path
+        .display()
+        .to_string()
+        .trim_start_matches('/')
+        .replace('/', "%");
+    Ok(dir.join(format!("{flat}.hookguard-backup-{stamp}")))
+}
+
 /// `hookguard install`.
 pub fn install(
     scope: Scope,
@@ -462,7 +555,13 @@ pub fn install(
         scope,
         &path,
     )?;
-    write(&path, old.as_ref(), &doc, dry_run)
+    write_to(
+        &path,
+        old.as_ref(),
+        &doc,
+        dry_run,
+        backup_dir(roots).as_deref(),
+    )
 }
 
 /// `hookguard uninstall`: every hookguard handler out of the scope's settings file. Managed
@@ -481,7 +580,13 @@ pub fn uninstall(scope: Scope, roots: &Roots, dry_run: bool) -> Result<Report, I
     };
     let mut doc = old.clone();
     remove(&mut doc, &path)?;
-    write(&path, Some(&old), &doc, dry_run)
+    write_to(
+        &path,
+        Some(&old),
+        &doc,
+        dry_run,
+        backup_dir(roots).as_deref(),
+    )
 }
 
 #[cfg(test)]
@@ -747,7 +852,7 @@ pub fn run_uninstall(a: &UninstallArgs) -> Result<String, String> {
     let r = uninstall(a.scope, &roots, a.dry_run).map_err(|e| e.to_string())?;
     let mut s = r.to_string();
     if a.scope == Scope::Managed && r.changed {
-        s.push_str("\nnote: allowManagedHooksOnly and requiredMinimumVersion were left as they are; remove them by hand if only hookguard needed them");
+        s.push_str("\nnote: allowManagedHooksOnly, requiredMinimumVersion, permissions.disableBypassPermissionsMode and the permissions.deny rules were left as they are; remove them by hand if only hookguard needed them");
     }
     Ok(s)
 }

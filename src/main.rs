@@ -65,17 +65,33 @@ fn main() -> ExitCode {
             emit(outcome)
         }
         Command::Explain(args) => text(hookguard::cli::explain(&args, &env)),
-        Command::Policy(PolicyCommand::Check { common, cwd, files }) => text(
-            hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env),
-        ),
+        // An invalid policy is a finding, as for conftest and other policy checkers: exit 1.
+        Command::Policy(PolicyCommand::Check { common, cwd, files }) => {
+            match hookguard::cli::policy_check(&common, cwd.as_deref(), &files, &env) {
+                Err(e) => {
+                    eprintln!("hookguard: {e}");
+                    ExitCode::from(1)
+                }
+                ok => text(ok),
+            }
+        }
         Command::Policy(PolicyCommand::Test {
             cwd,
             builtin,
+            format,
             files,
-        }) => match hookguard::policytest::run(&files, builtin || files.is_empty(), cwd.as_deref())
-        {
+        }) => match hookguard::policytest::run(
+            &files,
+            builtin || files.is_empty(),
+            cwd.map(|c| hookguard::cli::absolute_cwd(Some(&c), &env))
+                .as_deref(),
+        ) {
             Ok(r) => {
-                print!("{}", r.text);
+                match format.as_str() {
+                    "json" => print!("{}", r.json()),
+                    "junit" => print!("{}", r.junit()),
+                    _ => print!("{}", r.text),
+                }
                 ExitCode::from(u8::from(r.failed > 0))
             }
             Err(e) => {
@@ -83,6 +99,10 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Policy(PolicyCommand::Schema) => {
+            print!("{}", hookguard::policy::schema::SCHEMA);
+            ExitCode::SUCCESS
+        }
         Command::Policy(PolicyCommand::Reference) => {
             print!("{}", hookguard::rules::reference_markdown());
             ExitCode::SUCCESS

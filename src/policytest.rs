@@ -26,6 +26,18 @@ pub struct Report {
     pub text: String,
     pub passed: usize,
     pub failed: usize,
+    /// Each test under each profile it names, in order: for `--format json|junit`.
+    pub cases: Vec<Case>,
+}
+
+/// One test under one profile (`None`: the test could not run under any).
+pub struct Case {
+    pub file: String,
+    pub line: usize,
+    pub name: String,
+    pub profile: Option<Profile>,
+    /// What went wrong, as the text report shows it; `None` when the test passed.
+    pub failure: Option<String>,
 }
 
 /// Runs the tests of `files` (and the built-in tests when `builtin`) against the layers:
@@ -68,6 +80,16 @@ pub fn run(files: &[PathBuf], builtin: bool, cwd: Option<&Path>) -> Result<Repor
     let mut policies: BTreeMap<Profile, Policy> = BTreeMap::new();
     let mut text = String::new();
     let (mut passed, mut failed) = (0, 0);
+    let mut cases = Vec::new();
+    let mut case = |file: &str, line: usize, name: &str, profile, failure: Option<String>| {
+        cases.push(Case {
+            file: file.to_string(),
+            line,
+            name: name.to_string(),
+            profile,
+            failure,
+        });
+    };
     for (file, source, tests) in &suites {
         for (i, t) in tests.iter().enumerate() {
             let line = nth_test_line(source, i);
@@ -79,14 +101,18 @@ pub fn run(files: &[PathBuf], builtin: bool, cwd: Option<&Path>) -> Result<Repor
             };
             let Some(expect) = t.expect.as_deref() else {
                 failed += 1;
-                text.push_str(&format!("{file}:{line}: test `{name}`: no `expect`\n"));
+                let msg = format!("{file}:{line}: test `{name}`: no `expect`\n");
+                text.push_str(&msg);
+                case(file, line, &name, None, Some(msg));
                 continue;
             };
             let ev = match event(t, &project) {
                 Ok(ev) => ev,
                 Err(e) => {
                     failed += 1;
-                    text.push_str(&format!("{file}:{line}: test `{name}`: {e}\n"));
+                    let msg = format!("{file}:{line}: test `{name}`: {e}\n");
+                    text.push_str(&msg);
+                    case(file, line, &name, None, Some(msg));
                     continue;
                 }
             };
@@ -112,6 +138,7 @@ pub fn run(files: &[PathBuf], builtin: bool, cwd: Option<&Path>) -> Result<Repor
                     .is_none_or(|r| d.rule.as_deref() == Some(r));
                 if label == expect && rule_ok {
                     passed += 1;
+                    case(file, line, &name, Some(p), None);
                 } else {
                     failed += 1;
                     let want_rule = t
@@ -124,12 +151,14 @@ pub fn run(files: &[PathBuf], builtin: bool, cwd: Option<&Path>) -> Result<Repor
                         .as_deref()
                         .map(|r| format!(" by `{r}`"))
                         .unwrap_or_default();
-                    text.push_str(&format!(
+                    let mut msg = format!(
                         "{file}:{line}: test `{name}` [{p}] failed\n  - expected: {expect}{want_rule}\n  + got:      {label}{got_rule}\n"
-                    ));
+                    );
                     if !d.reason.is_empty() {
-                        text.push_str(&format!("    reason: {}\n", d.reason));
+                        msg.push_str(&format!("    reason: {}\n", d.reason));
                     }
+                    text.push_str(&msg);
+                    case(file, line, &name, Some(p), Some(msg));
                 }
             }
         }
@@ -139,7 +168,96 @@ pub fn run(files: &[PathBuf], builtin: bool, cwd: Option<&Path>) -> Result<Repor
         text,
         passed,
         failed,
+        cases,
     })
+}
+
+impl Report {
+    /// `{"passed": N, "failed": N, "tests": [{file, line, name, profile, passed, failure}]}`.
+    pub fn json(&self) -> String {
+        let tests: Vec<serde_json::Value> = self
+            .cases
+            .iter()
+            .map(|c| {
+                json!({
+                    "file": c.file, "line": c.line, "name": c.name,
+                    "profile": c.profile.map(|p| p.as_str()),
+                    "passed": c.failure.is_none(), "failure": c.failure,
+                })
+            })
+            .collect();
+        let mut s =
+            json!({ "passed": self.passed, "failed": self.failed, "tests": tests }).to_string();
+        s.push('\n');
+        s
+    }
+
+    /// JUnit XML as CI systems read it: one `<testsuite>` per policy file, one `<testcase>`
+    /// per test and profile, a `<failure>` with the same diff as the text report.
+    pub fn junit(&self) -> String {
+        let mut files: Vec<&str> = Vec::new();
+        for c in &self.cases {
+            if !files.contains(&c.file.as_str()) {
+                files.push(&c.file);
+            }
+        }
+        let mut x = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"hookguard policy test\" tests=\"{}\" failures=\"{}\">\n",
+            self.cases.len(),
+            self.cases.iter().filter(|c| c.failure.is_some()).count()
+        );
+        for f in files {
+            let cases: Vec<&Case> = self.cases.iter().filter(|c| c.file == f).collect();
+            x.push_str(&format!(
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n",
+                xml(f),
+                cases.len(),
+                cases.iter().filter(|c| c.failure.is_some()).count()
+            ));
+            for c in cases {
+                let name = match c.profile {
+                    Some(p) => format!("{} [{p}]", c.name),
+                    None => c.name.clone(),
+                };
+                x.push_str(&format!(
+                    "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
+                    xml(&name),
+                    xml(f),
+                    xml(f),
+                    c.line
+                ));
+                match &c.failure {
+                    None => x.push_str("/>\n"),
+                    Some(msg) => x.push_str(&format!(
+                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                        xml(msg.lines().next().unwrap_or("")),
+                        xml(msg)
+                    )),
+                }
+            }
+            x.push_str("  </testsuite>\n");
+        }
+        x.push_str("</testsuites>\n");
+        x
+    }
+}
+
+/// Text for an XML attribute or element; characters XML 1.0 cannot hold become U+FFFD.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' => out.push(c),
+            c if (c as u32) < 0x20 => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn context(project: &Path, home: &Path) -> Context {

@@ -295,14 +295,14 @@ pub const KEYS: &[KeyDoc] = &[
         key: "[verdicts]",
         default: "profile's table",
         who: "all (lower layers: stricter only)",
-        what: "Rule id or family prefix → deny, ask, allow or defer.",
+        what: "Rule id or family prefix → deny, ask, allow or defer. A key that names no rule (a built-in or custom rule id, a family above one or a member beneath one) is an error, with the nearest id suggested.",
         example: "\"deps.new\" = \"deny\"",
     },
     KeyDoc {
         key: "disable",
         default: "[]",
         who: "managed, --policy",
-        what: "Built-in rule ids or prefixes to switch off.",
+        what: "Built-in rule ids or prefixes to switch off; a key that names no rule is an error.",
         example: "disable = [\"prohibited.area.payment\"]",
     },
     KeyDoc {
@@ -459,8 +459,41 @@ pub fn reference_markdown() -> String {
             r.id, r.what, r.why, r.example
         ));
     }
+    s.push_str(TOOLING);
     s
 }
+
+/// The tools around a policy file, for the end of the reference.
+const TOOLING: &str = r#"
+## Tooling
+
+- `hookguard policy check [--cwd DIR] [--policy FILE]… [FILE…]` loads the layers that apply in
+  DIR (relative to the current directory; default: the current directory) and prints the merged
+  policy as a policy file, each value with the layer and line it came from as a comment.
+  Built-in list entries are shown as comments (every load starts from them), and each
+  `[verdicts]` key shows what a rule of that id gets, lower layers' floors applied, so the
+  output loaded again as a `--policy` layer merges to the same policy. Exit 0 when the policy
+  is valid, 1 when it is not (the error names file, line and key), 2 for a usage error.
+- `hookguard policy test [--format text|json|junit] [--cwd DIR] [FILE…]` runs the `[[test]]`
+  entries. `junit` is JUnit XML (one `<testsuite>` per file, one `<testcase>` per test and
+  profile, the diff as the `<failure>`) for CI systems; `json` is
+  `{"passed", "failed", "tests": [{"file", "line", "name", "profile", "passed", "failure"}]}`.
+  Exit 1 when a test fails.
+- `hookguard policy schema` prints the policy file's JSON Schema (also
+  `docs/hookguard-policy.schema.json`), generated from the types hookguard parses with and
+  kept current by a test. For completion and checks in editors through taplo (the VS Code
+  "Even Better TOML" extension), put `#:schema /path/to/hookguard-policy.schema.json` as the
+  first line of a policy file, or map the files in `.taplo.toml`:
+
+  ```toml
+  [[rule]]
+  include = ["**/.claude/hookguard.toml", "**/hookguard/policy.toml"]
+  schema.path = "file:///etc/hookguard/hookguard-policy.schema.json"
+  ```
+
+  The schema checks shape (keys, types, allowed values); `policy check` also checks what a
+  schema cannot: which layer may set a key, globs, regexes and rule ids.
+"#;
 
 #[cfg(test)]
 mod tests {

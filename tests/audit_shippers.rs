@@ -31,6 +31,91 @@ fn every_shipper_reads_the_default_log_location() {
     }
 }
 
+const SHIPPERS: [&str; 4] = [
+    "rsyslog-hookguard.conf",
+    "fluent-bit-hookguard.conf",
+    "vector-hookguard.toml",
+    "otelcol-hookguard.yaml",
+];
+
+#[test]
+fn every_shipper_follows_rotations_and_skips_the_sidecar() {
+    // Rotation renames audit.jsonl to audit.jsonl.1, .2 …: a shipper that reads only the live
+    // file loses what was written between its last read and the rotation.
+    let log = std::path::Path::new("/home/*/.local/state/hookguard/audit.jsonl");
+    assert_eq!(
+        hookguard::audit::log::rotated_path(log, 1)
+            .display()
+            .to_string(),
+        "/home/*/.local/state/hookguard/audit.jsonl.1"
+    );
+    let head = hookguard::audit::log::head_path(log).display().to_string();
+    assert!(head.ends_with(".head"), "{head}");
+    for name in SHIPPERS {
+        let (_, t) = shipper(name);
+        assert!(
+            t.contains("/home/*/.local/state/hookguard/audit.jsonl*"),
+            "{name} does not read the rotated files"
+        );
+        assert!(t.contains(".head"), "{name} does not leave out the sidecar");
+    }
+}
+
+#[test]
+fn every_shipper_gives_every_decision_a_severity() {
+    for name in [
+        "fluent-bit-hookguard.conf",
+        "vector-hookguard.toml",
+        "otelcol-hookguard.yaml",
+        "rsyslog-hookguard.conf",
+    ] {
+        let (_, t) = shipper(name);
+        for d in hookguard::audit::syslog::DECISIONS {
+            let named = t.contains(&format!("\"{d}\""))
+                || t.contains(&format!("|{d}"))
+                || t.contains(&format!("({d}|"))
+                || t.contains(&format!("[{d},"))
+                || t.contains(&format!(" {d}]"))
+                || t.contains(&format!(" {d},"));
+            // rsyslog's map ends in `else` (allow, defer, pass), like syslog.rs.
+            let by_else = name.starts_with("rsyslog") && hookguard::audit::syslog::severity(d) == 6;
+            assert!(named || by_else, "{name} has no severity for `{d}`");
+        }
+    }
+}
+
+#[test]
+fn every_shipper_keeps_the_raw_line() {
+    let (_, fb) = shipper("fluent-bit-hookguard.conf");
+    assert!(fb.contains("Preserve_Key  On") && fb.contains("Key_Name      log"));
+    assert!(
+        !fb.split("[INPUT]")
+            .nth(1)
+            .unwrap()
+            .split("\n[")
+            .next()
+            .unwrap()
+            .lines()
+            .any(|l| l.trim_start().starts_with("Parser ")),
+        "the tail input must not parse the line away"
+    );
+    let (_, otel) = shipper("otelcol-hookguard.yaml");
+    assert!(
+        otel.contains("parse_to: attributes"),
+        "the body stays the raw line"
+    );
+    let (_, vector) = shipper("vector-hookguard.toml");
+    assert!(
+        vector.contains(". = merge(., record)"),
+        "`message` stays the raw line"
+    );
+    let (_, rsyslog) = shipper("rsyslog-hookguard.conf");
+    assert!(
+        rsyslog.contains("%$.line%"),
+        "the forwarded message is the line"
+    );
+}
+
 #[test]
 fn the_vector_config_is_valid_toml() {
     let (_, t) = shipper("vector-hookguard.toml");

@@ -40,6 +40,10 @@ impl Tree {
     fn managed(&self) -> PathBuf {
         self.0.join("managed")
     }
+    /// Where install keeps the settings files it replaces.
+    fn state_backups(&self) -> PathBuf {
+        self.home().join(".local/state/hookguard/backups")
+    }
     /// Runs hookguard with a clean environment whose HOME is the tree's home.
     fn run(&self, args: &[&str]) -> Output {
         Command::new(BIN)
@@ -81,8 +85,10 @@ fn stdout(o: &Output) -> String {
 }
 
 fn backups(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().contains(".hookguard-backup-"))
         .collect();
@@ -149,7 +155,11 @@ fn user_scope_merges_backs_up_is_idempotent_and_uninstalls() {
         doc["hooks"]["PreToolUse"][0]["hooks"][0], other,
         "other hooks kept"
     );
-    let b = backups(&t.home().join(".claude"));
+    assert!(
+        backups(&t.home().join(".claude")).is_empty(),
+        "backups are kept in the state directory, not beside the settings"
+    );
+    let b = backups(&t.state_backups());
     assert_eq!(b.len(), 1);
     assert_eq!(read(&b[0]), original, "the backup is the file as it was");
 
@@ -158,7 +168,7 @@ fn user_scope_merges_backs_up_is_idempotent_and_uninstalls() {
     assert!(stdout(&o).contains("already up to date"), "{}", stdout(&o));
     assert_eq!(read(&settings), doc, "idempotent");
     assert_eq!(
-        backups(&t.home().join(".claude")).len(),
+        backups(&t.state_backups()).len(),
         1,
         "no backup when nothing changes"
     );
@@ -221,7 +231,7 @@ fn project_scope_writes_profile_and_absolute_policy() {
     );
     assert!(doc.get("allowManagedHooksOnly").is_none());
     assert!(
-        backups(&t.proj().join(".claude")).is_empty(),
+        backups(&t.proj().join(".claude")).is_empty() && backups(&t.state_backups()).is_empty(),
         "no backup of nothing"
     );
 
@@ -250,6 +260,26 @@ fn managed_scope_locks_hooks_and_requires_a_client_that_honours_on_failure() {
     assert_eq!(doc["allowManagedHooksOnly"], true);
     assert_eq!(doc["requiredMinimumVersion"], "2.1.295");
     assert_eq!(doc["permissions"]["deny"][0], "Read(~/.ssh/**)");
+    // The snippet's hardening: no bypass mode, and Claude Code's own tools may not edit the
+    // organisation's policy or the settings that register the guard.
+    assert_eq!(
+        doc["permissions"]["disableBypassPermissionsMode"],
+        "disable"
+    );
+    let managed_rule = format!("Edit(/{}/**)", t.managed().display());
+    assert_eq!(
+        doc["permissions"]["deny"],
+        json!([
+            "Read(~/.ssh/**)",
+            "Edit(//etc/hookguard/**)",
+            managed_rule,
+            "Edit(~/.claude/settings.json)"
+        ])
+    );
+    // Installing again adds nothing twice.
+    let o = t.run(&["install", "--scope", "managed", "--profile", "production"]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(read(&file), doc);
 
     let o = t.run(&["uninstall", "--scope", "managed"]);
     assert!(o.status.success());
@@ -337,11 +367,16 @@ fn install_writes_what_the_settings_snippets_show() {
         let text = std::fs::read_to_string(file)
             .unwrap()
             .replace(exe.to_str().unwrap(), "/usr/local/bin/hookguard")
-            .replace(policy.to_str().unwrap(), "/etc/hookguard/org-policy.toml");
+            .replace(policy.to_str().unwrap(), "/etc/hookguard/org-policy.toml")
+            .replace(t.managed().to_str().unwrap(), "/etc/claude-code");
         let ours: Value = serde_json::from_str(&text).unwrap();
         let snippet = read(&snippets.join(name));
         assert_eq!(ours["hooks"], snippet["hooks"], "{name}");
-        for key in ["allowManagedHooksOnly", "requiredMinimumVersion"] {
+        for key in [
+            "allowManagedHooksOnly",
+            "requiredMinimumVersion",
+            "permissions",
+        ] {
             assert_eq!(ours.get(key), snippet.get(key), "{name}: {key}");
         }
     }

@@ -38,7 +38,8 @@ pub enum AuditCommand {
     Export {
         #[arg(long, value_enum)]
         format: super::export::Format,
-        /// Only records at or after this time (`2026-11-21` or `2026-11-21T09:00:00Z`, UTC).
+        /// Only records at or after this time: `2026-11-21` (UTC), RFC 3339 with any offset, or a
+        /// time before now (`1h`, `7d`).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
         /// Only records before this time.
@@ -53,7 +54,8 @@ pub enum AuditCommand {
     Report {
         #[arg(long, value_enum, default_value = "text")]
         format: super::report::Format,
-        /// Only records at or after this time (`2026-11-21` or `2026-11-21T09:00:00Z`, UTC).
+        /// Only records at or after this time: `2026-11-21` (UTC), RFC 3339 with any offset, or a
+        /// time before now (`1h`, `7d`).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
         /// Only records before this time.

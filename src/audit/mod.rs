@@ -28,6 +28,7 @@ pub mod settings;
 pub mod syslog;
 pub mod time;
 pub mod verify;
+pub mod when;
 
 pub use key::ChainKey;
 pub use log::{AuditError, Log, append, default_path};
@@ -48,7 +49,7 @@ pub fn write(
     let appended = Log::new(path, settings)?.append(record)?;
     let mut warnings: Vec<String> = appended.warning.iter().cloned().collect();
     if let Some(socket) = &settings.syslog {
-        let message = syslog::message(record, &appended.hash, &appended.line, std::process::id());
+        let message = syslog::message(record, &appended.line, std::process::id());
         // The record is already written and chained: a syslog failure is reported, not fatal.
         if let Err(e) = syslog::send(socket, &message) {
             warnings.push(format!(

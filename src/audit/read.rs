@@ -13,13 +13,17 @@ pub struct Window {
 }
 
 impl Window {
-    /// Parses `--since`/`--until` values (`2026-11-21` or `2026-11-21T09:00:00Z`).
+    /// Parses `--since`/`--until` values (`super::when`: `2026-11-21`,
+    /// `2026-11-21T09:00:00+01:00`, or a time before now such as `1h` or `7d`).
     pub fn parse(since: Option<&str>, until: Option<&str>) -> Result<Window, String> {
+        let now = super::when::now_millis();
         let p = |name: &str, v: Option<&str>| {
             v.map(|v| {
-                super::time::parse_millis(v).ok_or_else(|| {
+                super::when::parse_instant(v, now).ok_or_else(|| {
                     format!(
-                        "{name} `{v}`: expected a date such as 2026-11-21 or 2026-11-21T09:00:00Z"
+                        "{name} `{v}`: expected a date (2026-11-21, UTC), an RFC 3339 time \
+                         (2026-11-21T09:00:00Z, 2026-11-21T10:00:00+01:00) or a time before \
+                         now (30m, 1h, 7d, 2w)"
                     )
                 })
             })

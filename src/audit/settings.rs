@@ -26,7 +26,7 @@ pub struct Settings {
     pub keep: u32,
     /// A root-only file holding the key of the HMAC-SHA256 chain.
     pub hmac_key: Option<PathBuf>,
-    /// Also send every record to this syslog socket (RFC 5424).
+    /// Also send every record to this syslog socket (`syslog(3)` framing).
     pub syslog: Option<PathBuf>,
     pub lock_timeout: Duration,
 }

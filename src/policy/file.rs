@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 /// "deps.new" = "deny"             # a rule id or family prefix, and its decision
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PolicyFile {
     /// The profile to use: `prototype`, `production` (default) or `ci`.
@@ -63,6 +64,7 @@ pub struct PolicyFile {
 /// rule = "infra.mutating"         # optional
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TestFile {
     pub name: Option<String>,
@@ -78,6 +80,10 @@ pub struct TestFile {
     pub prompt: Option<String>,
     /// Written content, for `write` and `edit`.
     pub content: Option<String>,
+    #[cfg_attr(
+        test,
+        schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")
+    )]
     pub event: Option<toml::Value>,
     pub profile: Option<Profile>,
     pub profiles: Option<Vec<Profile>>,
@@ -88,6 +94,7 @@ pub struct TestFile {
 
 /// `[files]`: paths the controls protect and the roots the project may use.
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FilesSection {
     /// C2: globs of files no tool may read, write or move (`**/private/**`).
@@ -107,6 +114,7 @@ pub struct FilesSection {
 
 /// `[production]`: names that mark a production system (C6), as globs (`*.live.example.gov.uk`).
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ProductionSection {
     pub identifiers: Option<Vec<String>>,
@@ -114,6 +122,7 @@ pub struct ProductionSection {
 
 /// `[web]`, managed and `--policy` only: domains WebFetch and WebSearch may reach (C16).
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct WebSection {
     pub allow_domains: Option<Vec<String>>,
@@ -121,6 +130,7 @@ pub struct WebSection {
 
 /// `[mcp]`, managed and `--policy` only: approved MCP server names, as globs (C16).
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct McpSection {
     pub approved_servers: Option<Vec<String>>,
@@ -128,6 +138,7 @@ pub struct McpSection {
 
 /// `[git]`.
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct GitSection {
     /// C7: branch globs that may not be force-pushed or deleted (added to the built-in ones).
@@ -145,11 +156,12 @@ pub struct GitSection {
 /// rotate-bytes = 67108864         # rotate at 64 MiB (default; 0 never rotates)
 /// keep = 9                        # rotated files kept (default 9)
 /// hmac-key = "/etc/hookguard/audit.key"   # root-only key: HMAC-SHA256 chain
-/// syslog = true                   # also send RFC 5424 records to syslog (default false)
+/// syslog = true                   # also send each record to syslog (default false)
 /// syslog-socket = "/dev/log"      # default
 /// lock-timeout-ms = 3000          # default
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AuditSection {
     /// Where the audit log is written (the `--audit-log` option wins).
@@ -162,7 +174,7 @@ pub struct AuditSection {
     pub keep: Option<u32>,
     /// Absolute path of a root-only file holding the HMAC key of a keyed chain. Default none.
     pub hmac_key: Option<String>,
-    /// Also send every record to the local syslog daemon as RFC 5424. Default `false`.
+    /// Also send every record to the local syslog daemon (`syslog(3)` framing). Default `false`.
     pub syslog: Option<bool>,
     /// The syslog socket (a Unix datagram socket). Default `/dev/log`.
     pub syslog_socket: Option<String>,
@@ -203,6 +215,7 @@ impl AuditSection {
 
 /// `[secrets]`, managed and `--policy` only.
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SecretsSection {
     /// An absolute path to a gitleaks-format TOML file whose `[[rules]]` are added to the
@@ -224,6 +237,7 @@ pub struct SecretsSection {
 /// control = "PR-06"
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RuleFile {
     /// Stable id, reported in decisions and the audit log.
@@ -248,6 +262,7 @@ pub struct RuleFile {
 
 /// A string or a list of strings.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),

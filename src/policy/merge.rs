@@ -122,6 +122,7 @@ pub fn merge_at(
         m.policy.layers.push((layer.kind, layer.name.clone()));
     }
     m.policy.sha256 = hasher.finish_hex();
+    super::keys::check(&m.policy)?;
     if m.policy.ai_markers.is_empty() {
         m.policy.ai_markers = vec!["[AI-assisted]".into()];
     }

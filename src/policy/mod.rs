@@ -6,9 +6,12 @@
 
 pub mod claude_rules;
 pub mod file;
+mod keys;
 pub mod layers;
 mod merge;
 pub mod pattern;
+pub mod print;
+pub mod schema;
 
 pub use layers::{Layer, LayerKind, Locations};
 pub use merge::{ProfileChoice, merge, merge_at};
