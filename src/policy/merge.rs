@@ -470,7 +470,17 @@ impl<'h> Merger<'h> {
             }
             // Read and compiled here, so that a bad file fails the load (and every call is
             // refused) rather than silently scanning with fewer rules.
-            let text = std::fs::read_to_string(&expanded).map_err(|e| {
+            let text = match crate::input::read_file(
+                std::path::Path::new(&expanded),
+                super::layers::MAX_POLICY_BYTES,
+            ) {
+                crate::input::FileRead::Bytes(b) => {
+                    String::from_utf8(b).map_err(|_| "not valid UTF-8".to_string())
+                }
+                crate::input::FileRead::Missing => Err("no such file".to_string()),
+                crate::input::FileRead::Unreadable(e) => Err(e),
+            }
+            .map_err(|e| {
                 invalid(
                     l,
                     "secrets.gitleaks",

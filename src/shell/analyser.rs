@@ -914,13 +914,12 @@ impl<'e, 'a> Analyser<'e, 'a> {
         if !self.env.read_files || self.files.contains_key(path) {
             return false;
         }
-        use std::io::Read;
-        let mut head = [0u8; 512];
-        let n = match std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) {
-            Ok(n) => n,
-            Err(_) => return false,
+        // Only a regular file is opened (a FIFO would block the open), and only its start is
+        // read: the first 512 bytes of at most `MAX_SCRIPT`.
+        let Some(bytes) = crate::input::read_file_head(path, 512) else {
+            return false;
         };
-        let head = &head[..n];
+        let head = &bytes[..];
         let magic: [&[u8]; 6] = [
             b"\x7fELF",
             &[0xfe, 0xed, 0xfa, 0xce],
@@ -1398,14 +1397,14 @@ impl<'e, 'a> Analyser<'e, 'a> {
         if !self.env.read_files {
             return FileText::Unknown;
         }
-        match std::fs::metadata(path) {
-            Err(_) => FileText::Missing,
-            Ok(m) if !m.is_file() => FileText::Unknown,
-            Ok(m) if m.len() > MAX_SCRIPT => FileText::Unknown,
-            Ok(_) => match std::fs::read(path) {
-                Ok(bytes) => FileText::Known(String::from_utf8_lossy(&bytes).into_owned()),
-                Err(_) => FileText::Unknown,
-            },
+        // A FIFO, socket or device is never opened for its content: it cannot be read, which
+        // makes running it opaque (issue 16).
+        match crate::input::read_file(path, MAX_SCRIPT) {
+            crate::input::FileRead::Missing => FileText::Missing,
+            crate::input::FileRead::Unreadable(_) => FileText::Unknown,
+            crate::input::FileRead::Bytes(bytes) => {
+                FileText::Known(String::from_utf8_lossy(&bytes).into_owned())
+            }
         }
     }
 }

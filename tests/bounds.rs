@@ -1,0 +1,153 @@
+//! Issue 16, "bounded in time and memory": hostile inputs through the real binary, each run
+//! under an address-space limit and a wall-clock kill. The limits are resource caps, far above
+//! what a run needs (a debug build, a shared machine), never timings of speed: a run that
+//! needs more memory than the cap aborts, one that hangs is killed, and both fail the test.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The address space a run may have: the spec's 256 MB.
+const MEMORY_CAP: u64 = 256 * 1024 * 1024;
+/// How long before a run is killed as hung: generous for an unoptimised build on a loaded
+/// 2-core machine; the hook's own deadline is under a second.
+const KILL_AFTER: Duration = Duration::from_secs(30);
+
+/// Runs `hookguard hook` on `event` under the caps; a run that has to be killed, or that exits
+/// with anything but 0 or 2, fails the test.
+fn bounded_hook(s: &Scratch, event: &[u8], profile: Option<&str>) -> Run {
+    let audit = s.audit();
+    let managed = s.root.join("no-managed");
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(format!("--as={MEMORY_CAP}"))
+        .arg("--")
+        .arg(bin())
+        .args(["hook", "--audit-log"])
+        .arg(&audit)
+        .arg("--managed-dir")
+        .arg(&managed);
+    if let Some(p) = profile {
+        cmd.args(["--profile", p]);
+    }
+    cmd.env_clear()
+        .env("HOME", s.home())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn prlimit hookguard");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = event.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > KILL_AFTER {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hookguard did not answer within {KILL_AFTER:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let r = Run {
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+        code: out.status.code().unwrap_or(-1),
+    };
+    assert!(
+        r.code == 0 || r.code == 2,
+        "exit 0 or 2 expected, got {} (an abort is a cap exceeded); stderr: {}",
+        r.code,
+        r.stderr
+    );
+    r
+}
+
+fn bash(cmd: &str, cwd: &std::path::Path) -> Vec<u8> {
+    serde_json::json!({
+        "session_id": "s-1", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+        "tool_input": {"command": cmd}, "tool_use_id": "toolu_1", "cwd": cwd,
+        "permission_mode": "default",
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+/// A FIFO or a device named where the analyser would read a file is never read: the call is
+/// answered at once, as for a file that cannot be read.
+#[test]
+fn fifos_and_devices_are_never_read() {
+    let s = Scratch::new("fifo");
+    let proj = s.proj();
+    mkfifo(&proj.join("fifo"));
+    // (command, the decision at least as strict as which is expected)
+    let cases = [
+        ("./fifo", "ask"),
+        ("bash fifo", "ask"),
+        (". ./fifo", "ask"),
+        ("git commit -F fifo", "deny"),
+        ("gh pr create --title x --body-file fifo", "deny"),
+        ("kubectl --kubeconfig fifo delete pod x", "ask"),
+        ("bash /dev/zero", "ask"),
+        ("git commit -F /dev/zero", "deny"),
+        ("gh pr create --title x --body-file /dev/zero", "deny"),
+        ("kubectl --kubeconfig /dev/zero delete pod x", "ask"),
+    ];
+    for (cmd, want) in cases {
+        let r = bounded_hook(&s, &bash(cmd, &proj), None);
+        let got = r.decision();
+        let rank = |d: &str| {
+            ["defer", "allow", "ask", "deny"]
+                .iter()
+                .position(|x| *x == d)
+        };
+        assert!(
+            rank(&got) >= rank(want),
+            "{cmd}: {got}, expected at least {want}; {}",
+            r.stdout
+        );
+    }
+}
+
+/// A policy layer or a gitleaks file that is a FIFO is an unreadable policy: every call is
+/// refused, at once.
+#[test]
+fn a_fifo_in_a_policy_s_place_fails_closed() {
+    let s = Scratch::new("fifo-policy");
+    let proj = s.proj();
+    std::fs::create_dir_all(proj.join(".claude")).unwrap();
+    mkfifo(&proj.join(".claude/hookguard.toml"));
+    let r = bounded_hook(&s, &bash("ls", &proj), None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.decision(), "deny");
+    assert!(r.stderr.contains("FIFO"), "{}", r.stderr);
+}
+
+/// An Edit whose target is a FIFO is judged without replaying it (the replay cannot read it).
+#[test]
+fn an_edit_of_a_fifo_is_answered() {
+    let s = Scratch::new("fifo-edit");
+    let proj = s.proj();
+    mkfifo(&proj.join("notes.txt"));
+    let ev = serde_json::json!({
+        "session_id": "s-1", "hook_event_name": "PreToolUse", "tool_name": "Edit",
+        "tool_input": {"file_path": proj.join("notes.txt"), "old_string": "a", "new_string": "b"},
+        "tool_use_id": "toolu_1", "cwd": proj, "permission_mode": "default",
+    });
+    let r = bounded_hook(&s, ev.to_string().as_bytes(), None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
