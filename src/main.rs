@@ -111,15 +111,11 @@ fn main() -> ExitCode {
 }
 
 fn emit(o: Outcome) -> ExitCode {
-    if let Some(out) = o.stdout {
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{out}");
-        let _ = stdout.flush();
-    }
-    if let Some(err) = o.stderr {
-        let _ = writeln!(std::io::stderr(), "{err}");
-    }
-    ExitCode::from(o.code as u8)
+    ExitCode::from(hookguard::output::emit(
+        o.stdout.as_deref(),
+        o.stderr.as_deref(),
+        o.code,
+    ))
 }
 
 fn text(r: Result<String, String>) -> ExitCode {

@@ -151,3 +151,75 @@ fn an_edit_of_a_fifo_is_answered() {
     let r = bounded_hook(&s, ev.to_string().as_bytes(), None);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// Runs the hook on a deny with its stdout redirected as `redirect` says (a shell redirection),
+/// returning the exit code and stderr.
+fn deny_with_stdout(s: &Scratch, redirect: &str) -> (i32, String) {
+    let ev = bash("rm -rf /", &s.proj());
+    let audit = s.audit();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$@\" {redirect}"))
+        .arg("sh")
+        .arg(bin())
+        .args(["hook", "--audit-log"])
+        .arg(&audit)
+        .arg("--managed-dir")
+        .arg(s.root.join("no-managed"))
+        .env_clear()
+        .env("HOME", s.home())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(&ev)?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A deny that cannot be written is still a refusal: exit 2, the reason on stderr.
+#[test]
+fn a_deny_that_cannot_be_written_exits_2() {
+    let s = Scratch::new("stdout");
+    for redirect in [">&-", ">/dev/full", ">/dev/null"] {
+        let (code, stderr) = deny_with_stdout(&s, redirect);
+        assert_eq!(code, 2, "{redirect}: {stderr}");
+        assert!(
+            stderr.contains("could not be written"),
+            "{redirect}: {stderr}"
+        );
+    }
+    // A broken pipe: the reading end is closed before the hook starts.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = Command::new(bin())
+        .args(["hook", "--audit-log"])
+        .arg(s.audit())
+        .arg("--managed-dir")
+        .arg(s.root.join("no-managed"))
+        .env_clear()
+        .env("HOME", s.home())
+        .stdin(Stdio::piped())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&bash("rm -rf /", &s.proj()))
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // A deny written where it can be read is still exit 0 (the JSON decides).
+    let r = bounded_hook(&s, &bash("rm -rf /", &s.proj()), None);
+    assert_eq!((r.code, r.decision().as_str()), (0, "deny"));
+}
