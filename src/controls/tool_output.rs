@@ -102,27 +102,39 @@ pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
         }
     };
     // Almost every output has nothing to withhold: find that out on the borrowed output, so
-    // that a large one is not copied for nothing. (With a finding, the copy is scanned again.)
-    if excluded.is_none() && !any_string(response, &|s| !hits(s).is_empty(), 0) {
-        return None;
-    }
-    let mut output = response.clone();
+    // that a large one is not copied for nothing. The hits of each string are kept, in the
+    // order `walk` visits the strings, so that the rewrite scans nothing again (issue 16).
     let mut withheld: Vec<Withheld> = Vec::new();
-    if let Some((new, n)) = excluded
-        && let Some(Value::String(text)) = output.get_mut("content")
-    {
-        *text = new;
-        note(
-            &mut withheld,
-            "files.excluded",
-            "line(s) from excluded files",
-            n,
-        );
-    }
+    let mut found: Vec<Vec<scan::Hit>> = Vec::new();
+    let mut output = match excluded {
+        None => {
+            each_string(response, &mut |s| found.push(hits(s)), 0);
+            if found.iter().all(Vec::is_empty) {
+                return None;
+            }
+            response.clone()
+        }
+        // Grep lines from excluded files go first; what is left of them is scanned.
+        Some((new, n)) => {
+            let mut output = response.clone();
+            if let Some(Value::String(text)) = output.get_mut("content") {
+                *text = new;
+                note(
+                    &mut withheld,
+                    "files.excluded",
+                    "line(s) from excluded files",
+                    n,
+                );
+            }
+            each_string(&output, &mut |s| found.push(hits(s)), 0);
+            output
+        }
+    };
+    let mut found = found.into_iter();
     walk(
         &mut output,
         &mut |s: &mut String| {
-            let hits = hits(s);
+            let hits = found.next().unwrap_or_default();
             if hits.is_empty() {
                 return;
             }
@@ -185,16 +197,22 @@ fn walk(v: &mut Value, f: &mut dyn FnMut(&mut String), depth: usize) {
     }
 }
 
-/// Whether `f` holds for some string [`walk`] would visit.
-fn any_string(v: &Value, f: &dyn Fn(&str) -> bool, depth: usize) -> bool {
+/// `f` on every string [`walk`] would visit, in the same order.
+fn each_string(v: &Value, f: &mut dyn FnMut(&str), depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
     match v {
-        _ if depth > MAX_DEPTH => false,
         Value::String(s) => f(s),
-        Value::Array(a) => a.iter().any(|x| any_string(x, f, depth + 1)),
-        Value::Object(o) => o
-            .iter()
-            .any(|(k, x)| k != "base64" && any_string(x, f, depth + 1)),
-        _ => false,
+        Value::Array(a) => a.iter().for_each(|x| each_string(x, f, depth + 1)),
+        Value::Object(o) => {
+            for (k, x) in o {
+                if k != "base64" {
+                    each_string(x, f, depth + 1);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
