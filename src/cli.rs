@@ -144,6 +144,7 @@ impl CommonArgs {
             policies: self.policies.clone(),
             audit_log,
             managed_dir: self.managed_dir.clone(),
+            deadline: None,
         }
     }
 }

@@ -167,6 +167,35 @@ pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
     })
 }
 
+/// The output with every string withheld, for an output that could not be scanned in time:
+/// the same shape (objects, arrays, numbers, booleans kept, so that the client takes it as the
+/// tool's output), each string replaced by one marker. Only short identifier-like values of
+/// `type` and `mode` stay (`"type": "text"`), as the shapes need them. Linear; scans nothing.
+pub fn withhold_all(v: &Value) -> Value {
+    const MARK: &str = "[hookguard: output withheld, not scanned in time]";
+    fn keep(key: &str, s: &str) -> bool {
+        matches!(key, "type" | "mode")
+            && s.len() <= 32
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    }
+    fn go(v: &Value, key: &str, depth: usize) -> Value {
+        match v {
+            _ if depth > MAX_DEPTH => Value::Null,
+            Value::String(s) if keep(key, s) => Value::String(s.clone()),
+            Value::String(s) if s.is_empty() => Value::String(String::new()),
+            Value::String(_) => Value::String(MARK.into()),
+            Value::Array(a) => Value::Array(a.iter().map(|x| go(x, "", depth + 1)).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), go(x, k, depth + 1)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    go(v, "", 0)
+}
+
 fn note(withheld: &mut Vec<Withheld>, rule: &str, what: &str, n: usize) {
     match withheld.iter_mut().find(|w| w.rule == rule) {
         Some(w) => w.count += n,

@@ -951,13 +951,17 @@ mod tests {
 
     #[test]
     fn trusted_only_keys() {
+        // An empty gitleaks file (a device such as /dev/null is refused: issue 16).
+        let empty = std::env::temp_dir().join(format!("hg-empty-gitleaks-{}", std::process::id()));
+        std::fs::write(&empty, "").unwrap();
+        let gitleaks = format!("[secrets]\ngitleaks = \"{}\"\n", empty.display());
         for text in [
             "[files]\nread-roots = [\"/opt\"]\n",
             "[web]\nallow-domains = [\"docs.rs\"]\n",
             "[mcp]\napproved-servers = [\"github\"]\n",
             "[git]\nai-markers = [\"AI\"]\n",
             "[audit]\nlog = \"/tmp/x\"\n",
-            "[secrets]\ngitleaks = \"/dev/null\"\n",
+            gitleaks.as_str(),
             "fix-profile = true\nprofile = \"ci\"\n",
             "[[rule]]\nid = \"a\"\ndecision = \"allow\"\n",
         ] {
