@@ -254,6 +254,31 @@ pub(crate) fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// The memo gives what testing each line afresh gives, for findings in any order, on
+        /// texts that follow one another at the same address.
+        #[test]
+        fn line_facts_are_the_lines_own(
+            texts in proptest::collection::vec("[ab\n]{0,40}", 1..4),
+            picks in proptest::collection::vec(0usize..64, 1..20),
+        ) {
+            let mut buf = String::new();
+            for t in &texts {
+                buf.clear();
+                buf.push_str(t);
+                forget_lines();
+                let bytes = buf.as_bytes();
+                for &p in &picks {
+                    let pos = p.min(bytes.len());
+                    let (ls, le) = line_bounds(bytes, pos);
+                    let want = bytes[ls..le].contains(&b'a');
+                    let got = line_fact(bytes, pos, ("has-a", 0), |s, e| bytes[s..e].contains(&b'a'));
+                    proptest::prop_assert_eq!(got, want);
+                }
+            }
+        }
+    }
+
     #[test]
     fn entropy_table() {
         let cases: &[(&str, f64, f64)] = &[
