@@ -323,22 +323,10 @@ fn judge(
 ) -> Outcome {
     let kind = ev.kind();
     let mut s = setup(ev, opts, env);
-    let policy = Policy::load(&s.locations, opts.profile);
-    // The record is redacted with the policy's scanner (its gitleaks rules included); without
-    // a policy, with the built-in rules.
-    let builtin;
-    let scanner = match &policy {
-        Ok(p) => &p.scanner,
-        Err(_) => {
-            builtin = Scanner::builtin();
-            &builtin
-        }
-    };
-    fill_from_event(&mut record, ev, &s.ctx, scanner);
-
     let owned;
-    let policy: &Policy = match policy {
-        // Shared with the deadline's answer, which needs the profile and the audit settings.
+    let policy: &Policy = match Policy::load(&s.locations, opts.profile) {
+        // Shared at once with the deadline's answer, which needs the profile and the audit
+        // settings.
         Ok(p) => match progress {
             Some(pr) => pr.policy.get_or_init(|| p),
             None => {
@@ -347,6 +335,8 @@ fn judge(
             }
         },
         Err(e) => {
+            // The record is redacted with the built-in rules.
+            fill_from_event(&mut record, ev, &s.ctx, &Scanner::builtin());
             let reason = format!(
                 "the hookguard policy could not be loaded, so every call is refused until it is fixed (fail closed): {e}"
             );
@@ -478,6 +468,9 @@ fn judge(
         }
         EventKind::Other => (Outcome::quiet(), "pass", None),
     };
+    // After the decision, so that what the deadline's answer needs is found first: the record
+    // is redacted with the policy's scanner (its gitleaks rules included).
+    fill_from_event(&mut record, ev, &s.ctx, &policy.scanner);
     if let Some(d) = &d {
         record.red_flags.extend(scanner_flags(d));
     }
