@@ -295,6 +295,12 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match rx.recv_timeout(left) {
             Ok(outcome) => outcome,
+            // The worker died without an answer (a panic): fail closed, as `main` does for a
+            // panic on this thread (leaving the scope re-raises it, and `main` catches that).
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => failure_outcome(
+                ev.kind(),
+                "hookguard hit an internal error and refuses the call (fail closed); please report it with the event that caused it",
+            ),
             // The worker has decided and is writing its record: that is the answer.
             Err(_) if !progress.time_out() => rx.recv().unwrap_or_else(|_| {
                 failure_outcome(
@@ -498,11 +504,14 @@ fn judge(
 }
 
 /// Debug builds only: `HOOKGUARD_DEBUG_STALL` makes the judging worker stop for ten seconds
-/// once the findings so far are shared, so that the tests can reach the deadline's answer.
+/// once the findings so far are shared, so that the tests can reach the deadline's answer
+/// (`HOOKGUARD_DEBUG_STALL=panic`: it panics there instead).
 fn debug_stall() {
     #[cfg(debug_assertions)]
-    if std::env::var_os("HOOKGUARD_DEBUG_STALL").is_some() {
-        std::thread::sleep(std::time::Duration::from_secs(10));
+    match std::env::var("HOOKGUARD_DEBUG_STALL").as_deref() {
+        Ok("panic") => panic!("HOOKGUARD_DEBUG_STALL=panic"),
+        Ok(_) => std::thread::sleep(std::time::Duration::from_secs(10)),
+        Err(_) => {}
     }
 }
 

@@ -332,6 +332,14 @@ fn past_the_deadline_the_hook_answers_with_what_it_has() {
         ["deny", "ask", "deny", "defer", "redact"],
         "{records:?}"
     );
+    // A worker that dies is a refusal, not the deadline's answer (which defers in prototype).
+    let r = bounded_hook(
+        &s,
+        &bash("ls", &proj),
+        Some("prototype"),
+        &[("HOOKGUARD_DEBUG_STALL", "panic")],
+    );
+    assert_eq!((r.code, r.decision().as_str()), (2, "deny"), "{}", r.stderr);
     // Without a stall the same calls are judged to the end as usual.
     let r = bounded_hook(&s, &bash("ls", &proj), None, &[]);
     assert_eq!(r.decision(), "defer", "{}", r.stdout);
