@@ -312,3 +312,44 @@ fn excluded_prefix<'l>(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::withhold_all;
+    use serde_json::json;
+
+    /// Past the deadline an output is withheld whole in the tool's own shape: every key, type
+    /// and number kept, every string but short `type`/`mode` values replaced.
+    #[test]
+    fn withholding_keeps_the_shape_and_drops_every_string() {
+        let read = json!({"type": "text", "file": {"filePath": "/p/.env", "content": "KEY=ghp_x",
+            "numLines": 1, "startLine": 1, "totalLines": 1}});
+        let bash =
+            json!({"stdout": "secret", "stderr": "", "interrupted": false, "isImage": false});
+        let mcp = json!([{"type": "text", "text": "secret"}, {"type": "Not A Type", "n": 2.5}]);
+        for v in [read, bash, mcp] {
+            let w = withhold_all(&v);
+            let (a, b) = (v.to_string(), w.to_string());
+            assert!(
+                !b.contains("secret") && !b.contains("ghp_") && !b.contains("/p/.env"),
+                "{b}"
+            );
+            // The same keys and non-string values, in the same places.
+            fn skeleton(v: &serde_json::Value) -> serde_json::Value {
+                match v {
+                    serde_json::Value::String(_) => serde_json::Value::Null,
+                    serde_json::Value::Array(a) => a.iter().map(skeleton).collect(),
+                    serde_json::Value::Object(o) => {
+                        o.iter().map(|(k, x)| (k.clone(), skeleton(x))).collect()
+                    }
+                    other => other.clone(),
+                }
+            }
+            assert_eq!(skeleton(&v), skeleton(&w), "{a} → {b}");
+        }
+        let w = withhold_all(&json!({"type": "text", "mode": "content", "name": "text"}));
+        assert_eq!(w["type"], "text");
+        assert_eq!(w["mode"], "content");
+        assert_ne!(w["name"], "text");
+    }
+}
