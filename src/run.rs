@@ -280,8 +280,11 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel();
         let skeleton = record.clone();
+        // The main thread's 8 MiB of stack, not a spawned thread's default 2 MiB: the worker
+        // runs everything the main thread ran before (policy parsing, the shell analysis).
         let worker = std::thread::Builder::new()
             .name("hookguard-judge".into())
+            .stack_size(8 << 20)
             .spawn_scoped(scope, {
                 let (ev, progress) = (&ev, &progress);
                 move || {

@@ -344,3 +344,21 @@ fn past_the_deadline_the_hook_answers_with_what_it_has() {
     let r = bounded_hook(&s, &bash("ls", &proj), None, &[]);
     assert_eq!(r.decision(), "defer", "{}", r.stdout);
 }
+
+/// Deep nesting of every kind is judged on the worker thread without overflowing its stack (an
+/// overflow aborts the process, which the client would take as no objection).
+#[test]
+fn deep_nesting_is_answered_on_the_worker() {
+    let s = Scratch::new("nesting");
+    let n = 300;
+    let cases = [
+        format!("{}rm -rf /{}", "echo $(".repeat(n), ")".repeat(n)),
+        format!("{}x", "( ".repeat(n)) + &" )".repeat(n),
+        "if true; then ".repeat(n) + "x" + &"; fi".repeat(n),
+        format!("echo {}{}", "${a:-".repeat(n), "}".repeat(n)),
+    ];
+    for cmd in cases {
+        let r = bounded_hook(&s, &bash(&cmd, &s.proj()), None, &[]);
+        assert_ne!(r.decision(), "defer", "{}", &cmd[..40]);
+    }
+}
