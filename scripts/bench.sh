@@ -106,7 +106,7 @@ def timed_hyperfine(path):
         if r % 2:
             order.reverse()
         args = [hf, "-N", "--input", path, "--runs", str(max(5, runs // rounds)), "--warmup", "2",
-                "--style", "none", "--export-json", js]
+                "--style", "none", "--export-json", js, "--output=pipe"]
         for name, cmd in order:
             args += ["-n", name, cmd]
         res = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -125,7 +125,7 @@ def timed_python(path):
         for _ in range(runs):
             c0 = os.times()
             s = time.perf_counter_ns()
-            subprocess.run(cmd, input=data, stdout=subprocess.DEVNULL,
+            subprocess.run(cmd, input=data, stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, env=env)
             t.append((time.perf_counter_ns() - s) / 1e6)
             c1 = os.times()
@@ -140,7 +140,7 @@ def instr(cmd, path):
     f = os.path.join(out, "callgrind.out")
     with open(path, "rb") as data:
         r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f] + cmd,
-                           stdin=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                           stdin=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     m = re.search(rb"Collected : (\d+)", r.stderr)
     return int(m.group(1)) if m else 0
 

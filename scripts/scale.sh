@@ -70,7 +70,7 @@ def instructions(path, extra=(), prof=None):
     f = os.path.join(work, "callgrind.out")
     with open(path, "rb") as data:
         r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f]
-                           + hook_cmd(extra), stdin=data, stdout=subprocess.DEVNULL,
+                           + hook_cmd(extra), stdin=data, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env=env)
     m = re.search(rb"Collected : (\d+)", r.stderr)
     if prof:
@@ -83,7 +83,8 @@ def wall(path, extra=()):
         return None
     js = os.path.join(work, "hf.json")
     r = subprocess.run([hf, "-N", "--input", path, "--runs", str(runs), "--warmup", "1",
-                       "--style", "none", "--export-json", js, " ".join(hook_cmd(extra))],
+                       "--style", "none", "--export-json", js, "--output=pipe",
+                        " ".join(hook_cmd(extra))],
                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if r.returncode:  # its warnings about noise are dropped; its errors are not
         sys.exit(r.stderr.decode(errors="replace"))
@@ -92,8 +93,9 @@ def wall(path, extra=()):
 def cpu(path, extra=()):
     """User+sys CPU ms of one plain run (both threads), from the kernel's accounting."""
     with open(path, "rb") as data:
-        p = subprocess.Popen(hook_cmd(extra), stdin=data, stdout=subprocess.DEVNULL,
+        p = subprocess.Popen(hook_cmd(extra), stdin=data, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, env=env)
+        p.stdout.read()
         _, _, ru = os.wait4(p.pid, 0)
     return (ru.ru_utime + ru.ru_stime) * 1e3
 
@@ -190,7 +192,7 @@ if "audit" in curves:
         t = os.path.join(work, "strace.out")
         with open(ev, "rb") as data:
             subprocess.run(["strace", "-f", "-qq", "-y", "-e", "trace=read,pread64,readv,preadv",
-                            "-o", t] + hook_cmd(extra), stdin=data, stdout=subprocess.DEVNULL,
+                            "-o", t] + hook_cmd(extra), stdin=data, stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, env=env)
         total = 0
         for line in open(t):

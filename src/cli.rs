@@ -149,6 +149,7 @@ impl CommonArgs {
             policies: self.policies.clone(),
             audit_log,
             managed_dir: self.managed_dir.clone(),
+            deadline: None,
         }
     }
 }

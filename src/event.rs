@@ -123,6 +123,11 @@ pub enum EventError {
     Json(#[from] serde_json::Error),
     #[error("the hook event is not a JSON object")]
     NotAnObject,
+    #[error(
+        "the hook event holds more than {} JSON values, more than hookguard builds in memory",
+        crate::onecopy::MAX_VALUES
+    )]
+    TooManyValues,
 }
 
 impl Event {
@@ -133,6 +138,13 @@ impl Event {
             // serde would happily give defaults for `null`; an event that is not an object
             // is unusable input, and unusable input is a deny.
             return Err(EventError::NotAnObject);
+        }
+        // Each JSON value costs about a hundred bytes once built, whatever its text: 52 MB of
+        // one-character strings took 2.5 GB. Counted before anything is built (issue 16).
+        if bytes.len() >= crate::onecopy::MAX_VALUES
+            && crate::onecopy::values_over(bytes, crate::onecopy::MAX_VALUES)
+        {
+            return Err(EventError::TooManyValues);
         }
         if bytes.len() >= crate::onecopy::MIN_BYTES
             && let Some(ev) = Event::parse_one_copy(bytes)

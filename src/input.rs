@@ -137,6 +137,120 @@ pub fn read(r: impl Read, limit: u64) -> io::Result<ReadEvent> {
     Ok(ReadEvent { bytes, digest })
 }
 
+/// What [`read_file`] found at a path.
+#[derive(Debug)]
+pub enum FileRead {
+    /// A regular file of at most the cap: its bytes.
+    Bytes(Vec<u8>),
+    /// Nothing there (`ENOENT`, or a path through something that is not a directory).
+    Missing,
+    /// Something that cannot be read as a file's content: a FIFO, socket, device or
+    /// directory, a file larger than the cap, or an error reading it.
+    Unreadable(String),
+}
+
+impl FileRead {
+    /// The bytes, or `None` for anything else.
+    pub fn ok(self) -> Option<Vec<u8>> {
+        match self {
+            FileRead::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The content as text (invalid UTF-8 replaced), or `None`.
+    pub fn text_lossy(self) -> Option<String> {
+        self.ok().map(|b| {
+            String::from_utf8(b)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        })
+    }
+}
+
+/// Reads the file at `path` only if it is a regular file of at most `cap` bytes (issue 16).
+///
+/// Every file the hook reads because a tool call or a policy names it goes through here: a
+/// FIFO would block the open or the read for ever, `/dev/zero` would grow without end, and a
+/// socket or terminal has no content to judge. The path is checked with `stat` first (a device
+/// is never opened), then opened non-blocking and checked again with `fstat` on the open file,
+/// so that a FIFO swapped in between is still refused without waiting for a writer; the read
+/// stops one byte past the cap.
+pub fn read_file(path: &std::path::Path, cap: u64) -> FileRead {
+    let file = match open_regular(path) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let too_large = || FileRead::Unreadable("larger than hookguard reads".into());
+    if file.metadata().is_ok_and(|m| m.len() > cap) {
+        return too_large();
+    }
+    let mut bytes = Vec::new();
+    match file.take(cap.saturating_add(1)).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > cap => too_large(),
+        Ok(_) => FileRead::Bytes(bytes),
+        Err(e) => FileRead::Unreadable(e.to_string()),
+    }
+}
+
+/// The first `n` bytes of the file at `path` (fewer if it is shorter), if it is a regular
+/// file: the same checks as [`read_file`], whatever its size.
+pub fn read_file_head(path: &std::path::Path, n: u64) -> Option<Vec<u8>> {
+    let file = open_regular(path).ok()?;
+    let mut bytes = Vec::new();
+    file.take(n).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Opens `path` for reading if it is a regular file: `stat` first, so that a device is never
+/// opened, then a non-blocking open (a FIFO swapped in meanwhile does not wait for a writer)
+/// and `fstat` on what was opened.
+fn open_regular(path: &std::path::Path) -> Result<std::fs::File, FileRead> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::metadata(path) {
+        Err(e) if is_missing(&e) => return Err(FileRead::Missing),
+        Err(e) => return Err(FileRead::Unreadable(e.to_string())),
+        Ok(m) if !m.is_file() => return Err(FileRead::Unreadable(kind_of(&m).into())),
+        Ok(_) => {}
+    }
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if is_missing(&e) => return Err(FileRead::Missing),
+        Err(e) => return Err(FileRead::Unreadable(e.to_string())),
+    };
+    match file.metadata() {
+        Ok(m) if !m.is_file() => Err(FileRead::Unreadable(kind_of(&m).into())),
+        Ok(_) => Ok(file),
+        Err(e) => Err(FileRead::Unreadable(e.to_string())),
+    }
+}
+
+fn is_missing(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
+fn kind_of(m: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_fifo() {
+        "a FIFO, not a regular file"
+    } else if t.is_socket() {
+        "a socket, not a regular file"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device, not a regular file"
+    } else if t.is_dir() {
+        "a directory, not a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +327,28 @@ mod tests {
         }
         let e = read(Broken(0), u64::MAX).err().unwrap();
         assert!(e.to_string().contains("pipe broke"));
+    }
+
+    #[test]
+    fn only_regular_files_within_the_cap_are_read() {
+        let dir = std::env::temp_dir().join(format!("hg-read-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("f");
+        std::fs::write(&f, b"hello").unwrap();
+        assert_eq!(read_file(&f, 5).ok().unwrap(), b"hello");
+        assert!(matches!(read_file(&f, 4), FileRead::Unreadable(_)));
+        assert!(matches!(read_file(&dir.join("none"), 5), FileRead::Missing));
+        assert!(matches!(read_file(&f.join("under"), 5), FileRead::Missing));
+        assert!(matches!(read_file(&dir, 5), FileRead::Unreadable(_)));
+        // A FIFO with no writer: refused at once, never waited on.
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(matches!(read_file(&fifo, 5), FileRead::Unreadable(m) if m.contains("FIFO")));
+        }
+        assert!(
+            matches!(read_file(std::path::Path::new("/dev/zero"), 1 << 20), FileRead::Unreadable(m) if m.contains("device"))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

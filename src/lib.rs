@@ -5,6 +5,7 @@ pub mod audit;
 pub mod classification;
 pub mod cli;
 pub mod controls;
+pub mod deadline;
 pub mod decision;
 pub mod digest;
 pub mod doctor;

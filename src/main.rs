@@ -9,6 +9,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The hook's deadline counts from here (crate::deadline).
+    let started = std::time::Instant::now();
     // A panic must never reach the client as exit 101, which it treats as "carry on": it is
     // caught below and answered with a deny. The hook prints only the reason, on stderr.
     std::panic::set_hook(Box::new(|info| {
@@ -41,7 +43,16 @@ fn main() -> ExitCode {
     let env = Environment::from_process();
     match cli.command {
         Command::Hook(args) => {
-            let opts = args.common.hook_options(args.audit_log.clone());
+            let mut opts = args.common.hook_options(args.audit_log.clone());
+            opts.deadline = Some(started + hookguard::deadline::DEADLINE);
+            // Debug builds only: lets the tests reach the deadline's answer on any event.
+            #[cfg(debug_assertions)]
+            if let Some(ms) = std::env::var("HOOKGUARD_DEBUG_DEADLINE_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                opts.deadline = Some(started + std::time::Duration::from_millis(ms));
+            }
             let outcome = std::panic::catch_unwind(|| {
                 // Debug builds only: lets the tests prove that a panic fails closed.
                 #[cfg(debug_assertions)]
@@ -131,15 +142,11 @@ fn main() -> ExitCode {
 }
 
 fn emit(o: Outcome) -> ExitCode {
-    if let Some(out) = o.stdout {
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{out}");
-        let _ = stdout.flush();
-    }
-    if let Some(err) = o.stderr {
-        let _ = writeln!(std::io::stderr(), "{err}");
-    }
-    ExitCode::from(o.code as u8)
+    ExitCode::from(hookguard::output::emit(
+        o.stdout.as_deref(),
+        o.stderr.as_deref(),
+        o.code,
+    ))
 }
 
 fn text(r: Result<String, String>) -> ExitCode {

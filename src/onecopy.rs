@@ -17,6 +17,48 @@ use serde_json::{Map, Number, Value};
 /// Values smaller than this are left to `serde_json`: the copy costs nothing there.
 pub const MIN_BYTES: usize = 64 * 1024;
 
+/// The most JSON values (strings, numbers, members, …) an event may hold: about 100 MB once
+/// built as `serde_json::Value`s. An event over it is refused before it is parsed.
+pub const MAX_VALUES: usize = 1_000_000;
+
+/// Whether the JSON text `b` holds more than `max` values, counted as the `,`, `[`, `{` and
+/// `:` outside strings (an upper bound of the values, at most one more than it for any text
+/// that is one value). Linear, and fast on text-heavy events: a string's content is skipped
+/// with `memchr2` to its next `"` or `\`. Text that is not JSON is counted all the same; it is
+/// refused later anyway.
+pub fn values_over(b: &[u8], max: usize) -> bool {
+    let mut n = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // Inside a string: to its closing quote, past every escape.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', b.get(i..).unwrap_or_default()) {
+                        Some(k) if b[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k + 1;
+                            break;
+                        }
+                        None => return n > max,
+                    }
+                }
+                continue;
+            }
+            b',' | b'[' | b'{' | b':' => {
+                n += 1;
+                if n > max {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Deeper nesting is left to `serde_json` (which limits it to 128).
 const MAX_DEPTH: usize = 64;
 
@@ -228,6 +270,23 @@ fn hex4(h: &[u8]) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_are_counted_outside_strings() {
+        let v =
+            serde_json::json!({"a": [1, 2, {"b": "x,y:[{"}], "c": "q\\\",[", "d": ["", "", ""]});
+        let text = v.to_string();
+        // 1 object, 4 keys/values at the top, 3 in `a`, one member in its object, 3 in `d`.
+        assert!(!super::values_over(text.as_bytes(), 14));
+        assert!(super::values_over(text.as_bytes(), 5));
+        let many = format!("[{}\"a\"]", "\"a\",".repeat(1000));
+        assert!(super::values_over(many.as_bytes(), 999));
+        assert!(!super::values_over(many.as_bytes(), 1001));
+        // Unterminated strings and a trailing backslash end the count without panicking.
+        for t in ["\"abc", "\"ab\\", "[\"\\"] {
+            assert!(!super::values_over(t.as_bytes(), 5));
+        }
+    }
+
     use super::parse;
     use proptest::prelude::*;
     use serde_json::Value;

@@ -49,6 +49,48 @@ pub fn post_tool_use_redacted(output: serde_json::Value, mcp: bool, context: &st
     json!({ "hookSpecificOutput": specific }).to_string()
 }
 
+/// Writes the hook's answer (`stdout`, then `stderr`) and returns the exit code to use.
+///
+/// An answer that cannot be delivered on stdout (a broken pipe, a full disk, a stdout that was
+/// closed, which the Rust runtime reopens on `/dev/null`) is a refusal: the exit code becomes
+/// 2, which the client treats as a block whatever stdout held, and the reason goes to stderr.
+pub fn emit(stdout: Option<&str>, stderr: Option<&str>, code: i32) -> u8 {
+    use std::io::Write;
+    let mut code = code;
+    let mut stderr = stderr.map(str::to_string);
+    if let Some(out) = stdout {
+        let written = !stdout_is_discarded() && {
+            let mut s = std::io::stdout().lock();
+            writeln!(s, "{out}").and_then(|()| s.flush()).is_ok()
+        };
+        if !written {
+            code = 2;
+            let why = "the decision could not be written to stdout, so hookguard refuses the call with exit 2 (fail closed)";
+            stderr = Some(match stderr {
+                Some(e) => format!("{e}\n{PREFIX}{why}"),
+                None => format!("{PREFIX}{why}"),
+            });
+        }
+    }
+    if let Some(err) = stderr {
+        let _ = writeln!(std::io::stderr(), "{err}");
+    }
+    u8::try_from(code).unwrap_or(2)
+}
+
+/// Whether stdout is `/dev/null`: where a closed stdout ends up (the runtime reopens fds 0–2
+/// on it), and where no client reads an answer.
+fn stdout_is_discarded() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(out), Ok(null)) = (
+        std::fs::metadata("/proc/self/fd/1"),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    out.dev() == null.dev() && out.ino() == null.ino()
+}
+
 /// Context added at the start of a session.
 pub fn session_start(context: &str) -> String {
     json!({

@@ -27,6 +27,10 @@ pub struct HookOptions {
     pub audit_log: Option<PathBuf>,
     /// Where the managed policy lives (`/etc/hookguard`); tests point it elsewhere.
     pub managed_dir: PathBuf,
+    /// When to answer with what is known (`crate::deadline`): `hookguard hook` sets it to
+    /// [`crate::deadline::DEADLINE`] after the process started. `None`: judge to the end on
+    /// this thread (in-process callers: tests, benches, `explain`).
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for HookOptions {
@@ -36,6 +40,7 @@ impl Default for HookOptions {
             policies: Vec::new(),
             audit_log: None,
             managed_dir: PathBuf::from(MANAGED_DIR),
+            deadline: None,
         }
     }
 }
@@ -266,24 +271,81 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
             return fail_unparsed(opts, env, record, "input.unusable", &reason);
         }
     };
-    let kind = ev.kind();
-    let mut s = setup(&ev, opts, env);
-    let policy = Policy::load(&s.locations, opts.profile);
-    // The record is redacted with the policy's scanner (its gitleaks rules included); without
-    // a policy, with the built-in rules.
-    let builtin;
-    let scanner = match &policy {
-        Ok(p) => &p.scanner,
-        Err(_) => {
-            builtin = Scanner::builtin();
-            &builtin
-        }
+    let Some(deadline) = opts.deadline else {
+        return judge(opts, env, &ev, record, digest, None);
     };
-    fill_from_event(&mut record, &ev, &s.ctx, scanner);
+    // Judged on a worker; past the deadline this thread answers with what it has and ends
+    // the process (the scope would otherwise wait for the worker).
+    let progress = crate::deadline::Progress::default();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let skeleton = record.clone();
+        // The main thread's 8 MiB of stack, not a spawned thread's default 2 MiB: the worker
+        // runs everything the main thread ran before (policy parsing, the shell analysis).
+        let worker = std::thread::Builder::new()
+            .name("hookguard-judge".into())
+            .stack_size(8 << 20)
+            .spawn_scoped(scope, {
+                let (ev, progress) = (&ev, &progress);
+                move || {
+                    let _ = tx.send(judge(opts, env, ev, skeleton, digest, Some(progress)));
+                }
+            });
+        if worker.is_err() {
+            // No thread to be had: judged here, without a deadline.
+            return judge(opts, env, &ev, record, digest, None);
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(outcome) => outcome,
+            // The worker died without an answer (a panic): fail closed, as `main` does for a
+            // panic on this thread (leaving the scope re-raises it, and `main` catches that).
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => failure_outcome(
+                ev.kind(),
+                "hookguard hit an internal error and refuses the call (fail closed); please report it with the event that caused it",
+            ),
+            // The worker has decided and is writing its record: that is the answer.
+            Err(_) if !progress.time_out() => rx.recv().unwrap_or_else(|_| {
+                failure_outcome(
+                    ev.kind(),
+                    "hookguard hit an internal error and refuses the call (fail closed)",
+                )
+            }),
+            Err(_) => {
+                let o = past_deadline(opts, env, &ev, record, digest, &progress);
+                let code = output::emit(o.stdout.as_deref(), o.stderr.as_deref(), o.code);
+                std::process::exit(i32::from(code))
+            }
+        }
+    })
+}
 
-    let policy = match policy {
-        Ok(p) => p,
+/// Judges a parsed event and writes its record. With `progress`, what is found is shared as
+/// it is found, and the record is written only if the deadline has not passed first.
+fn judge(
+    opts: &HookOptions,
+    env: &Environment,
+    ev: &Event,
+    mut record: Record,
+    digest: &InputDigest,
+    progress: Option<&crate::deadline::Progress>,
+) -> Outcome {
+    let kind = ev.kind();
+    let mut s = setup(ev, opts, env);
+    let owned;
+    let policy: &Policy = match Policy::load(&s.locations, opts.profile) {
+        // Shared at once with the deadline's answer, which needs the profile and the audit
+        // settings.
+        Ok(p) => match progress {
+            Some(pr) => pr.policy.get_or_init(|| p),
+            None => {
+                owned = p;
+                &owned
+            }
+        },
         Err(e) => {
+            // The record is redacted with the built-in rules.
+            fill_from_event(&mut record, ev, &s.ctx, &Scanner::builtin());
             let reason = format!(
                 "the hookguard policy could not be loaded, so every call is refused until it is fixed (fail closed): {e}"
             );
@@ -291,14 +353,16 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
             fill_decision(&mut record, &d, failure_label(kind), &Scanner::builtin());
             // Without a policy the profile is unknown: audit failures are judged as production.
             record.input_sha256 = Some(digest.get());
-            write_failure_record(opts, env, &mut record);
+            if progress.is_none_or(|p| p.start_recording()) {
+                write_failure_record(opts, env, &mut record);
+            }
             return failure_outcome(kind, &reason);
         }
     };
     record.profile = Some(policy.profile.to_string());
     record.classification = Some(policy.classification.to_string());
     record.policy_sha256 = Some(policy.sha256.clone());
-    let log = audit_path(opts, Some(&policy), env);
+    let log = audit_path(opts, Some(policy), env);
     if let Some(l) = &log {
         s.ctx.audit_log = crate::paths::resolve(l);
     }
@@ -310,7 +374,7 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
 
     let (outcome, label, d) = match kind {
         EventKind::PreToolUse | EventKind::UserPromptSubmit => {
-            let (label, d) = evaluate(&ev, &policy, &s.ctx, nobody);
+            let (label, d) = evaluate_with(ev, policy, &s.ctx, nobody, progress);
             let stdout = match kind {
                 EventKind::PreToolUse => output::pre_tool_use(&d),
                 _ => (label == "block").then(|| output::block(&d.reason)),
@@ -323,7 +387,7 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
             (out, label, Some(d))
         }
         EventKind::SessionStart => {
-            let ctx_text = crate::session::context(&policy, nobody);
+            let ctx_text = crate::session::context(policy, nobody);
             let out = Outcome {
                 stdout: Some(output::session_start(&ctx_text)),
                 stderr: None,
@@ -367,16 +431,19 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
                 let outcome = large
                     .then(|| {
                         std::thread::Builder::new()
-                            .spawn_scoped(scope, || post_tool_use(&ev, kind))
+                            .spawn_scoped(scope, || post_tool_use(ev, kind))
                             .ok()
                     })
                     .flatten();
+                if progress.is_some() {
+                    debug_stall();
+                }
                 let redaction = (kind == EventKind::PostToolUse)
-                    .then(|| controls::tool_output::redact(&ev, &policy, &s.ctx))
+                    .then(|| controls::tool_output::redact(ev, policy, &s.ctx))
                     .flatten();
                 let (outcome, context_file) = match outcome.map(|h| h.join()) {
                     Some(Ok(done)) => done,
-                    _ => post_tool_use(&ev, kind),
+                    _ => post_tool_use(ev, kind),
                 };
                 record.duration_ms = ev.duration_ms;
                 record.outcome = Some(outcome);
@@ -406,6 +473,9 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
         }
         EventKind::Other => (Outcome::quiet(), "pass", None),
     };
+    // After the decision, so that what the deadline's answer needs is found first: the record
+    // is redacted with the policy's scanner (its gitleaks rules included).
+    fill_from_event(&mut record, ev, &s.ctx, &policy.scanner);
     if let Some(d) = &d {
         record.red_flags.extend(scanner_flags(d));
     }
@@ -414,6 +484,10 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
         None => record.decision = label.to_string(),
     }
     record.input_sha256 = Some(digest.get());
+    if progress.is_some_and(|p| !p.start_recording()) {
+        // Past the deadline: the main thread has answered and records that answer.
+        return outcome;
+    }
     let warning = match write_audit(log, &policy.audit, &mut record) {
         Ok(w) => w,
         Err(e) => return audit_failure(policy.profile, kind, &e, outcome),
@@ -425,6 +499,134 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
             ..outcome
         },
         _ => outcome,
+    }
+}
+
+/// Debug builds only: `HOOKGUARD_DEBUG_STALL` makes the judging worker stop for ten seconds
+/// once the findings so far are shared, so that the tests can reach the deadline's answer
+/// (`HOOKGUARD_DEBUG_STALL=panic`: it panics there instead).
+fn debug_stall() {
+    #[cfg(debug_assertions)]
+    match std::env::var("HOOKGUARD_DEBUG_STALL").as_deref() {
+        Ok("panic") => panic!("HOOKGUARD_DEBUG_STALL=panic"),
+        Ok(_) => std::thread::sleep(std::time::Duration::from_secs(10)),
+        Err(_) => {}
+    }
+}
+
+/// The answer past the deadline (`crate::deadline`), recorded: a deny already found decides;
+/// otherwise the opaque decision; a PostToolUse output is withheld whole.
+fn past_deadline(
+    opts: &HookOptions,
+    env: &Environment,
+    ev: &Event,
+    mut record: Record,
+    digest: &InputDigest,
+    progress: &crate::deadline::Progress,
+) -> Outcome {
+    let kind = ev.kind();
+    let ms = crate::deadline::DEADLINE.as_millis();
+    let Some(policy) = progress.policy.get() else {
+        // Not even the policy in time: nothing to judge by.
+        let reason = format!(
+            "hookguard could not load its policy within its deadline of {ms} ms, so it refuses the call (fail closed). Try again; if it persists, ask the person to check the policy files."
+        );
+        record.event = ev.name().to_string();
+        fill_decision(
+            &mut record,
+            &Decision::failure("input.deadline", reason.clone()),
+            failure_label(kind),
+            &Scanner::builtin(),
+        );
+        record.input_sha256 = Some(digest.get());
+        let _ = write_audit(
+            audit_path(opts, None, env),
+            &Default::default(),
+            &mut record,
+        );
+        return failure_outcome(kind, &reason);
+    };
+    let s = setup(ev, opts, env);
+    record.event = ev.name().to_string();
+    record.session_id = ev.session_id.clone();
+    record.tool_use_id = ev.tool_use_id.clone();
+    record.tool = ev.tool_name.clone();
+    record.cwd = Some(s.ctx.cwd.display().to_string());
+    record.project = Some(s.ctx.project_root.display().to_string());
+    record.profile = Some(policy.profile.to_string());
+    record.classification = Some(policy.classification.to_string());
+    record.policy_sha256 = Some(policy.sha256.clone());
+    let nobody = decision::nobody_to_ask(
+        policy.profile,
+        ev.permission_mode.as_deref(),
+        s.ctx.headless,
+    );
+    let opaque = || {
+        decision::Finding::new(
+            crate::shell::programs::OPAQUE,
+            "PR-06",
+            ev.tool(),
+            format!(
+                "hookguard could not finish checking this call within its deadline of {ms} ms, so it cannot tell what it would do (PR-06). Split the work into smaller steps or a simpler command."
+            ),
+        )
+    };
+    let (outcome, label, d) = match kind {
+        EventKind::PreToolUse | EventKind::UserPromptSubmit => {
+            let mut findings = progress.findings();
+            findings.push(opaque());
+            let d = decision::decide(findings, Vec::new(), policy, nobody);
+            let (label, stdout) = match kind {
+                EventKind::PreToolUse => (d.verdict.as_str(), output::pre_tool_use(&d)),
+                _ if d.verdict >= Verdict::Ask => ("block", Some(output::block(&d.reason))),
+                _ => ("pass", None),
+            };
+            let out = Outcome {
+                stdout,
+                stderr: None,
+                code: 0,
+            };
+            (out, label, d)
+        }
+        EventKind::PostToolUse => {
+            let context = format!(
+                "hookguard withheld this {} output whole: it could not finish scanning it for credentials, personal data and classified material within its deadline of {ms} ms, and unscanned output is never put in front of the model (C2, C11, C12, PR-01). Ask for a smaller part of it (fewer lines, a narrower search).",
+                ev.tool()
+            );
+            let mcp = ToolKind::of(ev.tool()) == ToolKind::Mcp;
+            let withheld = ev
+                .tool_response
+                .as_ref()
+                .map(controls::tool_output::withhold_all)
+                .unwrap_or(serde_json::Value::Null);
+            let d = Decision {
+                verdict: Verdict::Defer,
+                rule: Some("input.deadline".into()),
+                control: Some(crate::scan::CONTROL.to_string()),
+                reason: context.clone(),
+                ..Decision::defer()
+            };
+            let out = Outcome {
+                stdout: Some(output::post_tool_use_redacted(withheld, mcp, &context)),
+                stderr: None,
+                code: 0,
+            };
+            (out, "redact", d)
+        }
+        _ => {
+            let reason = format!(
+                "hookguard could not finish checking this event within its deadline of {ms} ms, so it refuses it (fail closed)."
+            );
+            let d = Decision::failure("input.deadline", reason.clone());
+            (failure_outcome(kind, &reason), failure_label(kind), d)
+        }
+    };
+    fill_decision(&mut record, &d, label, &policy.scanner);
+    record.input_sha256 = Some(digest.get());
+    let log = audit_path(opts, Some(policy), env);
+    match write_audit(log, &policy.audit, &mut record) {
+        Ok(_) => outcome,
+        Err(e) => audit_failure(policy.profile, kind, &e, outcome),
     }
 }
 
@@ -629,6 +831,18 @@ pub fn evaluate(
     ctx: &Context,
     nobody: Option<&str>,
 ) -> (&'static str, Decision) {
+    evaluate_with(ev, policy, ctx, nobody, None)
+}
+
+/// [`evaluate`], sharing the findings with `progress` as they are made (the shell analysis's
+/// first, then every control's), for the deadline's answer.
+fn evaluate_with(
+    ev: &Event,
+    policy: &Policy,
+    ctx: &Context,
+    nobody: Option<&str>,
+    progress: Option<&crate::deadline::Progress>,
+) -> (&'static str, Decision) {
     if ev.kind() == EventKind::UserPromptSubmit {
         let mut findings = Vec::new();
         controls::classification::check(policy, &mut findings);
@@ -653,7 +867,14 @@ pub fn evaluate(
     let shell = (ToolKind::of(ev.tool()) == ToolKind::Shell)
         .then(|| controls::shellcmd::report(ev, policy, ctx))
         .flatten();
+    if let (Some(p), Some(r)) = (progress, &shell) {
+        p.found(&r.findings);
+    }
     let findings = controls::pre_tool_use(ev, policy, ctx, shell.as_ref());
+    if let Some(p) = progress {
+        p.found(&findings);
+        debug_stall();
+    }
     let custom = custom::check(
         &custom::Subject::of_tool(ev, ctx, shell.as_ref(), policy),
         policy,

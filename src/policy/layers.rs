@@ -143,22 +143,29 @@ impl Layer {
     /// normal. Any other failure to read it is an error, because a policy that exists but
     /// cannot be read might be the one that forbids what is being asked.
     pub fn load(kind: LayerKind, path: &Path) -> Result<Option<Layer>, PolicyError> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| PolicyError::Read {
-                file: path.display().to_string(),
-                message: "not valid UTF-8".into(),
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
+        // Only a regular file of at most `MAX_POLICY_BYTES` is read: a FIFO or device in a
+        // policy's place is an error like any other unreadable layer, never a wait (issue 16).
+        let text = match crate::input::read_file(path, MAX_POLICY_BYTES) {
+            crate::input::FileRead::Bytes(bytes) => {
+                String::from_utf8(bytes).map_err(|_| PolicyError::Read {
+                    file: path.display().to_string(),
+                    message: "not valid UTF-8".into(),
+                })?
+            }
+            crate::input::FileRead::Missing => return Ok(None),
+            crate::input::FileRead::Unreadable(message) => {
                 return Err(PolicyError::Read {
                     file: path.display().to_string(),
-                    message: e.to_string(),
+                    message,
                 });
             }
         };
         Layer::parse(kind, path.display().to_string(), text).map(Some)
     }
 }
+
+/// The largest policy layer or gitleaks file read (16 MiB): larger is an error, not a wait.
+pub const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Where to look for layers.
 #[derive(Debug, Clone, Default)]

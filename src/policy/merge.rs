@@ -471,7 +471,17 @@ impl<'h> Merger<'h> {
             }
             // Read and compiled here, so that a bad file fails the load (and every call is
             // refused) rather than silently scanning with fewer rules.
-            let text = std::fs::read_to_string(&expanded).map_err(|e| {
+            let text = match crate::input::read_file(
+                std::path::Path::new(&expanded),
+                super::layers::MAX_POLICY_BYTES,
+            ) {
+                crate::input::FileRead::Bytes(b) => {
+                    String::from_utf8(b).map_err(|_| "not valid UTF-8".to_string())
+                }
+                crate::input::FileRead::Missing => Err("no such file".to_string()),
+                crate::input::FileRead::Unreadable(e) => Err(e),
+            }
+            .map_err(|e| {
                 invalid(
                     l,
                     "secrets.gitleaks",
@@ -942,13 +952,17 @@ mod tests {
 
     #[test]
     fn trusted_only_keys() {
+        // An empty gitleaks file (a device such as /dev/null is refused: issue 16).
+        let empty = std::env::temp_dir().join(format!("hg-empty-gitleaks-{}", std::process::id()));
+        std::fs::write(&empty, "").unwrap();
+        let gitleaks = format!("[secrets]\ngitleaks = \"{}\"\n", empty.display());
         for text in [
             "[files]\nread-roots = [\"/opt\"]\n",
             "[web]\nallow-domains = [\"docs.rs\"]\n",
             "[mcp]\napproved-servers = [\"github\"]\n",
             "[git]\nai-markers = [\"AI\"]\n",
             "[audit]\nlog = \"/tmp/x\"\n",
-            "[secrets]\ngitleaks = \"/dev/null\"\n",
+            gitleaks.as_str(),
             "fix-profile = true\nprofile = \"ci\"\n",
             "[[rule]]\nid = \"a\"\ndecision = \"allow\"\n",
         ] {

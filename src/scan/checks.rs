@@ -181,6 +181,67 @@ pub(crate) fn snap(text: &str, start: usize, end: usize) -> (usize, usize) {
     (s, e)
 }
 
+/// What a validator found out about one line of the text being scanned, kept while the scan
+/// stays on that line (issue 16: each finding on one long line lower-cased and searched the
+/// whole line again, so a 352 KB line of `password=…` took 2.5 s).
+struct LineMemo {
+    /// The text (address and length) and the line's `start..end` in it.
+    text: (usize, usize),
+    line: (usize, usize),
+    facts: Vec<((&'static str, usize), bool)>,
+}
+
+thread_local! {
+    static LINE: std::cell::RefCell<Option<LineMemo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Forgets what [`line_fact`] knew: called whenever a scan of a text starts, so that a later
+/// text at the same address is never judged by an earlier one's lines.
+pub(crate) fn forget_lines() {
+    LINE.with(|l| *l.borrow_mut() = None);
+}
+
+/// `test(start, end)` on the line of `bytes` holding `pos`, computed once per line and `key`
+/// while findings stay on that line: the finding after it on the same line costs a comparison,
+/// not a search of the line. Linear in the text however many findings one line holds.
+pub(crate) fn line_fact(
+    bytes: &[u8],
+    pos: usize,
+    key: (&'static str, usize),
+    test: impl FnOnce(usize, usize) -> bool,
+) -> bool {
+    let text = (bytes.as_ptr() as usize, bytes.len());
+    let cached = LINE.with(|l| {
+        let l = l.borrow();
+        let m = l.as_ref()?;
+        (m.text == text && m.line.0 <= pos && pos <= m.line.1)
+            .then(|| m.facts.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
+            .map(|v| (m.line, v))
+    });
+    let (line, known) = match cached {
+        Some((line, known)) => (line, known),
+        None => (line_bounds(bytes, pos), None),
+    };
+    if let Some(v) = known {
+        return v;
+    }
+    let v = test(line.0, line.1);
+    LINE.with(|l| {
+        let mut l = l.borrow_mut();
+        match l.as_mut() {
+            Some(m) if m.text == text && m.line == line => m.facts.push((key, v)),
+            _ => {
+                *l = Some(LineMemo {
+                    text,
+                    line,
+                    facts: vec![(key, v)],
+                })
+            }
+        }
+    });
+    v
+}
+
 /// The line of `bytes` that holds offset `pos`, without its newline: `start..end`.
 pub(crate) fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
     let pos = pos.min(bytes.len());
@@ -192,6 +253,31 @@ pub(crate) fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The memo gives what testing each line afresh gives, for findings in any order, on
+        /// texts that follow one another at the same address.
+        #[test]
+        fn line_facts_are_the_lines_own(
+            texts in proptest::collection::vec("[ab\n]{0,40}", 1..4),
+            picks in proptest::collection::vec(0usize..64, 1..20),
+        ) {
+            let mut buf = String::new();
+            for t in &texts {
+                buf.clear();
+                buf.push_str(t);
+                forget_lines();
+                let bytes = buf.as_bytes();
+                for &p in &picks {
+                    let pos = p.min(bytes.len());
+                    let (ls, le) = line_bounds(bytes, pos);
+                    let want = bytes[ls..le].contains(&b'a');
+                    let got = line_fact(bytes, pos, ("has-a", 0), |s, e| bytes[s..e].contains(&b'a'));
+                    proptest::prop_assert_eq!(got, want);
+                }
+            }
+        }
+    }
 
     #[test]
     fn entropy_table() {

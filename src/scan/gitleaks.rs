@@ -17,7 +17,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
-use super::checks::{line_bounds, shannon_entropy};
+use super::checks::{line_bounds, line_fact, shannon_entropy};
 use super::error::ScanError;
 use super::prefilter::line_windows;
 use super::secrets::build_regex;
@@ -291,16 +291,27 @@ impl SecretRules {
 
 impl Allowlist {
     fn allows(&self, bytes: &[u8], secret: (usize, usize), whole: (usize, usize)) -> bool {
-        let target = match self.target {
-            Target::Secret => &bytes[secret.0..secret.1],
-            Target::Match => &bytes[whole.0..whole.1],
+        let target: Option<&[u8]> = match self.target {
+            Target::Secret => Some(&bytes[secret.0..secret.1]),
+            Target::Match => Some(&bytes[whole.0..whole.1]),
+            // A match within one line: the line is tested once however many matches it holds
+            // (a long line was tested again for each: quadratic).
+            Target::Line if memchr::memchr(b'\n', &bytes[whole.0..whole.1]).is_none() => {
+                let key = ("gitleaks-allowlist-line", self as *const Allowlist as usize);
+                if line_fact(bytes, whole.0, key, |ls, le| {
+                    self.regexes.iter().any(|r| r.is_match(&bytes[ls..le]))
+                }) {
+                    return true;
+                }
+                None
+            }
             Target::Line => {
                 let (ls, _) = line_bounds(bytes, whole.0);
                 let (_, le) = line_bounds(bytes, whole.1);
-                &bytes[ls..le]
+                Some(&bytes[ls..le])
             }
         };
-        if self.regexes.iter().any(|r| r.is_match(target)) {
+        if target.is_some_and(|t| self.regexes.iter().any(|r| r.is_match(t))) {
             return true;
         }
         let secret = String::from_utf8_lossy(&bytes[secret.0..secret.1]).to_ascii_lowercase();

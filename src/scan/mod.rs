@@ -196,6 +196,7 @@ impl Scanner {
             let (theirs, more) = side.join().ok()?;
             searched.extend(more);
             let mut found = Vec::new();
+            checks::forget_lines();
             pieces.scan(searched, &mut found);
             if let Some(user) = &self.user {
                 user.scan(text, &mut found);
@@ -208,6 +209,7 @@ impl Scanner {
     }
 
     fn found(&self, text: &str, what: Scan) -> Vec<Found> {
+        checks::forget_lines();
         let mut found = Vec::new();
         if what.secrets {
             secrets::scan(text, &mut found);

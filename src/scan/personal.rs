@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-use super::checks::line_bounds;
+use super::checks::{line_bounds, line_fact};
 use super::secrets::build_regex;
 use super::{Category, Found};
 
@@ -168,24 +168,30 @@ fn scan_window(bytes: &[u8], ws: usize, we: usize, out: &mut Vec<Found>) {
 
 /// The line of `pos` or one of the two before it mentions NHS, a patient or a CHI number.
 fn nhs_context(bytes: &[u8], pos: usize) -> bool {
-    let (mut ls, le) = line_bounds(bytes, pos);
-    for _ in 0..2 {
-        if ls == 0 {
-            break;
+    line_fact(bytes, pos, ("nhs-context", 0), |mut ls, le| {
+        for _ in 0..2 {
+            if ls == 0 {
+                break;
+            }
+            ls = line_bounds(bytes, ls - 1).0;
         }
-        ls = line_bounds(bytes, ls - 1).0;
-    }
-    let ctx = String::from_utf8_lossy(&bytes[ls..le]).to_ascii_lowercase();
-    ["nhs", "patient", "chi number", "chi_number", "chi no"]
-        .iter()
-        .any(|w| ctx.contains(w))
+        let ctx = String::from_utf8_lossy(&bytes[ls..le]).to_ascii_lowercase();
+        ["nhs", "patient", "chi number", "chi_number", "chi no"]
+            .iter()
+            .any(|w| ctx.contains(w))
+    })
 }
 
 /// A table of constants (powers, ioctl numbers, decimal hashes), not identifiers written by
 /// people: the line of `pos` and the two lines either side hold at least two runs of ten or
 /// more digits that are not valid card numbers. A list of real card numbers is not a table.
 fn numeric_table(bytes: &[u8], pos: usize) -> bool {
-    let (mut ls, mut le) = line_bounds(bytes, pos);
+    line_fact(bytes, pos, ("numeric-table", 0), |ls, le| {
+        numeric_table_around(bytes, ls, le)
+    })
+}
+
+fn numeric_table_around(bytes: &[u8], mut ls: usize, mut le: usize) -> bool {
     for _ in 0..2 {
         if ls > 0 {
             ls = line_bounds(bytes, ls - 1).0;

@@ -19,7 +19,7 @@ use regex::bytes::{Captures, Regex, RegexBuilder};
 
 use super::checks::{
     base64url_decode, has_placeholder_word, is_documented_example, is_placeholder, is_template,
-    line_bounds, low_variety, shannon_entropy,
+    line_fact, low_variety, shannon_entropy,
 };
 use super::keywords::KeywordSet;
 use super::prefilter::line_windows;
@@ -610,10 +610,10 @@ fn high_entropy_token(text: &[u8], c: &Captures<'_>, b: usize, secret: (usize, u
 
 /// `sig=` alone is too common: require the line to look like a SAS token or connection string.
 fn sas(text: &[u8], c: &Captures<'_>, b: usize, secret: (usize, usize)) -> bool {
-    let (ls, le) = line_bounds(text, secret.0);
-    let line = as_str(&text[ls..le]).to_ascii_lowercase();
-    (line.contains("sv=") || line.contains("sharedaccesssignature") || line.contains("se="))
-        && high_entropy_token(text, c, b, secret)
+    line_fact(text, secret.0, ("sas", 0), |ls, le| {
+        let line = as_str(&text[ls..le]).to_ascii_lowercase();
+        line.contains("sv=") || line.contains("sharedaccesssignature") || line.contains("se=")
+    }) && high_entropy_token(text, c, b, secret)
 }
 
 /// A JWT's header must decode to JSON naming an algorithm.
@@ -671,8 +671,6 @@ fn url_password(text: &[u8], caps: &Captures<'_>, _: usize, secret: (usize, usiz
 
 /// `Password=` counts only on a line that looks like a connection string.
 fn connection_string(text: &[u8], _: &Captures<'_>, _: usize, secret: (usize, usize)) -> bool {
-    let (ls, le) = line_bounds(text, secret.0);
-    let line = as_str(&text[ls..le]).to_ascii_lowercase();
     let keys = [
         "server=",
         "data source=",
@@ -687,9 +685,10 @@ fn connection_string(text: &[u8], _: &Captures<'_>, _: usize, secret: (usize, us
         "dsn=",
     ];
     let pass = secret_str(text, secret).trim_end();
-    line.contains(';')
-        && keys.iter().any(|k| line.contains(k))
-        && !is_placeholder_password(pass, "")
+    line_fact(text, secret.0, ("connection-string", 0), |ls, le| {
+        let line = as_str(&text[ls..le]).to_ascii_lowercase();
+        line.contains(';') && keys.iter().any(|k| line.contains(k))
+    }) && !is_placeholder_password(pass, "")
 }
 
 /// Parts of a variable name that say it holds something about a secret, not the secret.

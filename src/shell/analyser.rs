@@ -71,7 +71,9 @@ pub(crate) struct Pending {
 
 pub(crate) struct Analyser<'e, 'a> {
     pub(crate) env: &'e ShellEnv<'a>,
-    st: State,
+    /// Shared until written: saving it around a pipeline stage or a subshell is a pointer copy,
+    /// not a copy of every variable (a long pipeline after many assignments was quadratic).
+    st: std::rc::Rc<State>,
     pub(crate) report: ShellReport,
     outputs: Vec<Option<String>>,
     /// What the command wrote to files so far: `None` = written with unknown content.
@@ -87,13 +89,15 @@ pub(crate) struct Analyser<'e, 'a> {
     nest: usize,
     script_bytes: usize,
     heredoc_tables: Vec<Vec<HereDoc>>,
+    /// The filesystem walk all the command's globs share.
+    walk: super::glob::Walk,
 }
 
 /// Runs the analysis of one command line.
 pub(crate) fn run(command: &str, env: &ShellEnv) -> ShellReport {
     let mut a = Analyser {
         env,
-        st: State {
+        st: std::rc::Rc::new(State {
             vars: HashMap::new(),
             cwd: Some(normalise(env.cwd)),
             oldpwd: None,
@@ -101,7 +105,7 @@ pub(crate) fn run(command: &str, env: &ShellEnv) -> ShellReport {
             noglob: false,
             dotglob: false,
             functions: HashSet::new(),
-        },
+        }),
         report: ShellReport::default(),
         outputs: Vec::new(),
         files: HashMap::new(),
@@ -120,6 +124,7 @@ pub(crate) fn run(command: &str, env: &ShellEnv) -> ShellReport {
         nest: 0,
         script_bytes: 0,
         heredoc_tables: Vec::new(),
+        walk: Default::default(),
     };
     match parser::parse(command) {
         Ok(script) => a.walk_script(&script),
@@ -318,7 +323,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                 }
             }
             Command::FunctionDef { name, body } => {
-                self.st.functions.insert(name.clone());
+                self.st_mut().functions.insert(name.clone());
                 let saved_st = self.st.clone();
                 let saved = std::mem::replace(
                     &mut self.frame.origin,
@@ -330,7 +335,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                 self.frame.origin = saved;
                 let functions = self.st.functions.clone();
                 self.st = saved_st;
-                self.st.functions = functions;
+                self.st_mut().functions = functions;
                 None
             }
         }
@@ -383,11 +388,13 @@ impl<'e, 'a> Analyser<'e, 'a> {
                 // One pass per known value (bounded), else one pass with the value unknown.
                 if known && !values.is_empty() && values.len() <= 8 {
                     for v in values {
-                        self.st.vars.insert(var.clone(), Lookup::Known(vec![v]));
+                        self.st_mut()
+                            .vars
+                            .insert(var.clone(), Lookup::Known(vec![v]));
                         self.walk_list(body);
                     }
                 } else {
-                    self.st.vars.insert(var.clone(), Lookup::Unknown);
+                    self.st_mut().vars.insert(var.clone(), Lookup::Unknown);
                     self.walk_list(body);
                 }
             }
@@ -573,8 +580,15 @@ impl<'e, 'a> Analyser<'e, 'a> {
         let pipe_from = self.frame.pipe_in;
         if let Some(p) = pipe_from {
             fed_by.push(p);
+            // Of what feeds the upstream command, only the first downloader or decoder is
+            // carried on: the full closure made a pipeline of n stages hold n²/2 indices
+            // (`cat|cat|…` of 64 KB took 1.2 GB), and the first one is all C8 asks for.
             if let Some(c) = self.report.commands.get(p) {
-                fed_by.extend(c.connection.fed_by.iter().copied());
+                fed_by.extend(c.connection.fed_by.iter().copied().find(|k| {
+                    self.report.commands.get(*k).is_some_and(|f| {
+                        programs::remote::is_downloader(f) || programs::remote::is_decoder(f)
+                    })
+                }));
             }
             if !stdin_redirected {
                 stdin = self.outputs.get(p).cloned().flatten();
@@ -600,7 +614,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                     (true, _, _) => Lookup::Unknown,
                     (false, v, _) => v,
                 };
-                self.st.vars.insert(name, value);
+                self.st_mut().vars.insert(name, value);
             }
         }
         let pending = Pending {
@@ -709,14 +723,14 @@ impl<'e, 'a> Analyser<'e, 'a> {
                         } else {
                             Lookup::Known(vec![v.to_string()])
                         };
-                        self.st.vars.insert(n.to_string(), value);
+                        self.st_mut().vars.insert(n.to_string(), value);
                     }
                 }
             }
             "unset" => {
                 for a in &args {
                     if !a.value.starts_with('-') {
-                        self.st.vars.insert(a.value.clone(), Lookup::Unset);
+                        self.st_mut().vars.insert(a.value.clone(), Lookup::Unset);
                     }
                 }
             }
@@ -743,21 +757,20 @@ impl<'e, 'a> Analyser<'e, 'a> {
                     names.push("REPLY".into());
                 }
                 for n in names {
-                    self.st.vars.insert(n, Lookup::Unknown);
+                    self.st_mut().vars.insert(n, Lookup::Unknown);
                 }
             }
             "set" => {
                 let mut it = args.iter();
                 while let Some(a) = it.next() {
                     match a.value.as_str() {
-                        "-f" => self.st.noglob = true,
-                        "+f" => self.st.noglob = false,
+                        "-f" => self.st_mut().noglob = true,
+                        "+f" => self.st_mut().noglob = false,
                         "-o" | "+o" => {
                             let opt = it.next().map(|o| o.value.as_str());
-                            self.st.noglob = match opt {
-                                Some("noglob") => a.value == "-o",
-                                _ => self.st.noglob,
-                            };
+                            if opt == Some("noglob") {
+                                self.st_mut().noglob = a.value == "-o";
+                            }
                         }
                         "--" => break,
                         _ => {}
@@ -767,7 +780,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
             "shopt" => {
                 let on = args.iter().any(|a| a.value == "-s");
                 if args.iter().any(|a| a.value == "dotglob") {
-                    self.st.dotglob = on;
+                    self.st_mut().dotglob = on;
                 }
             }
             "eval" => {
@@ -914,13 +927,12 @@ impl<'e, 'a> Analyser<'e, 'a> {
         if !self.env.read_files || self.files.contains_key(path) {
             return false;
         }
-        use std::io::Read;
-        let mut head = [0u8; 512];
-        let n = match std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) {
-            Ok(n) => n,
-            Err(_) => return false,
+        // Only a regular file is opened (a FIFO would block the open), and only its start is
+        // read: the first 512 bytes of at most `MAX_SCRIPT`.
+        let Some(bytes) = crate::input::read_file_head(path, 512) else {
+            return false;
         };
-        let head = &head[..n];
+        let head = &bytes[..];
         let magic: [&[u8]; 6] = [
             b"\x7fELF",
             &[0xfe, 0xed, 0xfa, 0xce],
@@ -1184,7 +1196,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
             .filter(|a| !(name != "cd" && a.value.starts_with('+')))
             .collect();
         let target: Option<PathBuf> = match (name, operands.first()) {
-            ("popd", _) => match self.st.dirstack.pop() {
+            ("popd", _) => match self.st_mut().dirstack.pop() {
                 Some(d) => d,
                 None => self.st.cwd.clone(),
             },
@@ -1204,10 +1216,17 @@ impl<'e, 'a> Analyser<'e, 'a> {
             (_, Some(a)) => self.resolve_path(&self.st.cwd, &a.value),
         };
         if name == "pushd" {
-            self.st.dirstack.push(self.st.cwd.clone());
+            let cwd = self.st.cwd.clone();
+            self.st_mut().dirstack.push(cwd);
         }
-        self.st.oldpwd = self.st.cwd.clone();
-        self.st.cwd = target;
+        let cwd = self.st.cwd.clone();
+        self.st_mut().oldpwd = cwd;
+        self.st_mut().cwd = target;
+    }
+
+    /// The shell state, to change: copied first if a saved state still shares it.
+    fn st_mut(&mut self) -> &mut State {
+        std::rc::Rc::make_mut(&mut self.st)
     }
 
     // ------------------------------------------------------------------ recording
@@ -1398,14 +1417,14 @@ impl<'e, 'a> Analyser<'e, 'a> {
         if !self.env.read_files {
             return FileText::Unknown;
         }
-        match std::fs::metadata(path) {
-            Err(_) => FileText::Missing,
-            Ok(m) if !m.is_file() => FileText::Unknown,
-            Ok(m) if m.len() > MAX_SCRIPT => FileText::Unknown,
-            Ok(_) => match std::fs::read(path) {
-                Ok(bytes) => FileText::Known(String::from_utf8_lossy(&bytes).into_owned()),
-                Err(_) => FileText::Unknown,
-            },
+        // A FIFO, socket or device is never opened for its content: it cannot be read, which
+        // makes running it opaque (issue 16).
+        match crate::input::read_file(path, MAX_SCRIPT) {
+            crate::input::FileRead::Missing => FileText::Missing,
+            crate::input::FileRead::Unreadable(_) => FileText::Unknown,
+            crate::input::FileRead::Bytes(bytes) => {
+                FileText::Known(String::from_utf8_lossy(&bytes).into_owned())
+            }
         }
     }
 }
@@ -1643,7 +1662,7 @@ impl Context for Analyser<'_, '_> {
             Some(v) => Lookup::Known(vec![v]),
             None => Lookup::Unknown,
         };
-        self.st.vars.insert(name.to_string(), v);
+        self.st_mut().vars.insert(name.to_string(), v);
     }
 
     fn home(&self) -> Option<String> {
@@ -1674,7 +1693,7 @@ impl Context for Analyser<'_, '_> {
             None if pattern.starts_with('/') => PathBuf::from("/"),
             None => return None,
         };
-        Some(super::glob::expand(pattern, &cwd, self.st.dotglob))
+        super::glob::expand(pattern, &cwd, self.st.dotglob, &self.walk)
     }
 
     fn command_sub(&mut self, script: &Script) -> Option<String> {

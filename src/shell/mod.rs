@@ -179,8 +179,10 @@ pub enum Origin {
 pub struct Connection {
     /// The command whose output this one reads through a pipe.
     pub pipe_from: Option<usize>,
-    /// Every command whose output flows into this one: the pipeline upstream and the commands
-    /// inside this command's substitutions.
+    /// The commands whose output flows into this one: the commands inside this command's
+    /// substitutions, the one it reads through a pipe, and the first downloader or decoder
+    /// (`curl`, `base64 -d`) further up the pipeline, however many stages away. Not the whole
+    /// closure, which grows with the square of the pipeline's length.
     pub fed_by: Vec<usize>,
     /// Inside `$(...)`, backticks, `<(...)` or `>(...)` of another command.
     pub in_substitution: bool,

@@ -597,10 +597,7 @@ fn check_commit(cmd: &SimpleCommand, rest: &[Arg], env: &ShellEnv, out: &mut Vec
                 Some(c) => c.join(&f),
                 None => std::path::PathBuf::from(&f),
             };
-            std::fs::metadata(&path)
-                .ok()
-                .filter(|m| m.len() < 1 << 20)
-                .and_then(|_| std::fs::read_to_string(&path).ok())
+            crate::input::read_file(&path, (1 << 20) - 1).text_lossy()
         };
         match text {
             Some(t) if has_marker(&t, env) => {}
@@ -682,7 +679,13 @@ fn check_gh(cmd: &SimpleCommand, env: &ShellEnv, out: &mut Vec<Finding>) {
                 .as_ref()
                 .map(|c| c.join(&f))
                 .unwrap_or_else(|| f.clone().into());
-            body.push(std::fs::read_to_string(path).unwrap_or_default());
+            // A body that cannot be read (a FIFO, a device, over 1 MiB) is checked as empty,
+            // which is what a missing one is.
+            body.push(
+                crate::input::read_file(&path, 1 << 20)
+                    .text_lossy()
+                    .unwrap_or_default(),
+            );
         } else {
             body.push(String::new());
         }

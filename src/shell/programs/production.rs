@@ -604,11 +604,7 @@ fn current_context(
         }
         None => env.home?.join(".kube/config"),
     };
-    let meta = std::fs::metadata(&path).ok()?;
-    if meta.len() > 1 << 20 {
-        return None;
-    }
-    let text = std::fs::read_to_string(&path).ok()?;
+    let text = crate::input::read_file(&path, 1 << 20).text_lossy()?;
     text.lines().find_map(|l| {
         l.strip_prefix("current-context:")
             .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
