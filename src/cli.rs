@@ -166,7 +166,9 @@ pub fn event_for_call(call: &[String], cwd: &std::path::Path) -> Result<Event, S
         "Agent" | "Task" => "prompt",
         _ => "input",
     };
-    let input = serde_json::json!({ field: arg });
+    let mut input = crate::event::required_placeholders(tool);
+    input.insert(field.to_string(), arg.into());
+    let input = serde_json::Value::Object(input);
     Ok(Event {
         hook_event_name: Some("PreToolUse".into()),
         tool_name: Some(tool.to_string()),

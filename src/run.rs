@@ -313,6 +313,16 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
     );
 
     let (outcome, label, d) = match kind {
+        // An event that cannot be judged as it stands is refused, with exit 2 as well as the
+        // JSON answer, before any control reads it.
+        _ if let Some(problem) = ev.malformed() => {
+            let d = malformed(kind, &problem);
+            (
+                failure_outcome(kind, &d.reason),
+                failure_label(kind),
+                Some(d),
+            )
+        }
         EventKind::PreToolUse | EventKind::UserPromptSubmit => {
             let (label, d) = evaluate(&ev, &policy, &s.ctx, nobody);
             let stdout = match kind {
@@ -610,6 +620,20 @@ fn post_tool_use(ev: &Event, kind: EventKind) -> (String, Option<audit::record::
     ("success".into(), context_file)
 }
 
+/// The refusal of an event that cannot be judged as it stands ([`Event::malformed`]).
+fn malformed(kind: EventKind, problem: &str) -> Decision {
+    let reason = if kind == EventKind::UserPromptSubmit {
+        format!(
+            "{problem}, so hookguard cannot check this prompt and blocks it (fail closed). Claude Code always sends a prompt; submit it again."
+        )
+    } else {
+        format!(
+            "{problem}, so hookguard cannot check this call and refuses it (fail closed). Claude Code always sends this field; send the call again with the tool's documented input."
+        )
+    };
+    Decision::failure("input.malformed", reason)
+}
+
 /// The decision for a PreToolUse or UserPromptSubmit event, with its audit label (`deny`,
 /// `ask`, `allow`, `defer`; `block` or `pass` for prompts). Shared by the hook, `explain` and
 /// `policy test`, so all three decide alike.
@@ -619,6 +643,9 @@ pub fn evaluate(
     ctx: &Context,
     nobody: Option<&str>,
 ) -> (&'static str, Decision) {
+    if let Some(problem) = ev.malformed() {
+        return (failure_label(ev.kind()), malformed(ev.kind(), &problem));
+    }
     if ev.kind() == EventKind::UserPromptSubmit {
         let mut findings = Vec::new();
         controls::classification::check(policy, &mut findings);
