@@ -259,6 +259,9 @@ pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> 
         policy.classification,
         policy.classification_source
     );
+    for n in &policy.profile_notes {
+        s.push_str(&format!("note: {n}\n"));
+    }
     if let Some(r) = &d.rule {
         s.push_str(&format!(
             "rule: {r} ({})\nreason: {}\n",
@@ -362,6 +365,9 @@ pub fn policy_check(
         "profile = \"{}\"  # {}\nclassification = \"{}\"  # {}\nask-without-person = \"{}\"\npolicy-sha256 = \"{}\"\n",
         p.profile, p.profile_source, p.classification, p.classification_source, p.ask_without_person, p.sha256
     ));
+    for n in &p.profile_notes {
+        s.push_str(&format!("# note: {n}\n"));
+    }
     if !p.disabled.is_empty() {
         let d: Vec<String> = p.disabled.keys().map(|k| format!("\"{k}\"")).collect();
         s.push_str(&format!("disable = [{}]\n", d.join(", ")));

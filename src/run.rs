@@ -302,6 +302,10 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
     record.profile = Some(policy.profile.to_string());
     record.classification = Some(policy.classification.to_string());
     record.policy_sha256 = Some(policy.sha256.clone());
+    if !policy.profile_notes.is_empty() {
+        // A user or project layer tried to set a profile it may not (`policy check` says which).
+        record.red_flags.push("ignored:policy.profile".into());
+    }
     let log = audit_path(opts, Some(&policy), env);
     if let Some(l) = &log {
         s.ctx.audit_log = crate::paths::resolve(l);
@@ -400,7 +404,7 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
             match redaction {
                 Some(r) => {
                     let context = r.context(ev.tool());
-                    record.red_flags = r.red_flags();
+                    record.red_flags.extend(r.red_flags());
                     let d = Decision {
                         verdict: Verdict::Defer,
                         rule: r.withheld.first().map(|w| w.rule.clone()),
