@@ -117,6 +117,21 @@ fn a_word_over_the_word_cap_does_not_hide_the_pipe() {
     }
 }
 
+#[test]
+fn a_repeated_fragment_after_a_change_of_directory_is_analysed_again() {
+    let deep = |inner: &str| {
+        format!(
+            "{}{inner}{}",
+            "( ".repeat(MAX_DEPTH + 6),
+            " )".repeat(MAX_DEPTH + 6)
+        )
+    };
+    let r = run(&deep("rm -rf build; cd /; rm -rf build"));
+    assert!(has(&r, "shell.delete-catastrophic"), "{:?}", r.rules());
+    let r = run(&deep("rm -rf build; rm -rf build"));
+    assert!(!has(&r, "shell.delete-catastrophic"), "{:?}", r.rules());
+}
+
 /// A group opener and its closer, as bash nests them.
 fn group() -> impl Strategy<Value = (&'static str, &'static str)> {
     prop_oneof![

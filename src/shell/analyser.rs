@@ -96,16 +96,17 @@ pub(crate) struct Analyser<'e, 'a> {
 
 /// Runs the analysis of one command line.
 pub(crate) fn run(command: &str, env: &ShellEnv) -> ShellReport {
-    run_level(command, env, 0, &mut super::rescan::budget_for(command))
+    run_level(command, env, 0, &mut super::rescan::budget_for(command)).0
 }
 
-/// [`run`] at rescan depth `level` (0: the command itself), within a rescan byte budget.
+/// [`run`] at rescan depth `level` (0: the command itself), within a rescan byte budget; and
+/// whether the command parsed.
 pub(crate) fn run_level(
     command: &str,
     env: &ShellEnv,
     level: usize,
     budget: &mut usize,
-) -> ShellReport {
+) -> (ShellReport, bool) {
     let mut a = Analyser {
         env,
         st: State {
@@ -139,7 +140,9 @@ pub(crate) fn run_level(
         gave_up_on: Vec::new(),
         gave_up_bytes: 0,
     };
-    match parser::parse(command) {
+    let parsed = parser::parse(command);
+    let ok = parsed.is_ok();
+    match parsed {
         Ok(script) => a.walk_script(&script),
         Err(e) => a.give_up(
             &excerpt(command),
@@ -160,7 +163,7 @@ pub(crate) fn run_level(
     let lines: Vec<String> = a.report.commands.iter().map(|c| c.to_string()).collect();
     a.report.normalised = lines.join("\n");
     dedup_findings(&mut a.report.findings);
-    a.report
+    (a.report, ok)
 }
 
 fn dedup_findings(findings: &mut Vec<Finding>) {

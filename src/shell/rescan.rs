@@ -20,13 +20,15 @@
 //! stays opaque, and its other findings are still those of the analysis proper.
 //!
 //! Linear: every byte of the text is copied into at most `1 + INLINE_HEIGHT` fragments, each
-//! fragment is parsed once in its batch (and once more alone if the batch does not parse), and
-//! a budget of bytes ([`budget_for`]) bounds the whole rescan, levels included.
+//! fragment is parsed once in its batch (and once more alone if the batch does not parse), a
+//! fragment repeated with no change of the shell's state in between is analysed once, and a
+//! budget of bytes ([`budget_for`]) bounds the whole rescan, levels included. The constant is
+//! the analyser's own (about a microsecond per byte of distinct commands in a release build):
+//! past the hook's deadline the command is answered as opaque, as before.
 
 use super::ShellEnv;
 use super::ShellReport;
 use super::analyser;
-use super::parser;
 
 /// The longest word kept in a fragment: the analyser's own limit on a word.
 pub const WORD_MAX: usize = super::word::MAX_FIELD_LEN;
@@ -83,6 +85,17 @@ pub(crate) fn rescan(
         *budget -= text.len();
         let mut frags = Vec::new();
         fragments(text, &mut frags);
+        // A fragment seen before, with nothing in between that changes the shell's state,
+        // shows nothing new: large repetitive text (data in a here-document, `true;` ×10⁵)
+        // costs one analysis per distinct line.
+        let mut memo = std::collections::HashSet::new();
+        frags.retain(|f| {
+            if changes_state(f) {
+                memo.clear();
+                return true;
+            }
+            !memo.contains(f.as_str()) && memo.insert(f.clone())
+        });
         let mut batch: Vec<&str> = Vec::new();
         let mut bytes = 0;
         let mut i = 0;
@@ -118,8 +131,8 @@ fn has_heredoc(f: &str) -> bool {
         .any(|(i, w)| w == b"<<" && b.get(i + 2) != Some(&b'<') && (i == 0 || b[i - 1] != b'<'))
 }
 
-/// Parses the fragments as one command if they parse together, else each alone; analyses
-/// what parses and keeps the dangerous findings and the writes and deletes.
+/// Analyses the fragments as one command if they parse together, else each alone; keeps the
+/// dangerous findings and the writes and deletes.
 fn analyse_batch(
     report: &mut ShellReport,
     batch: &[&str],
@@ -129,24 +142,69 @@ fn analyse_batch(
     seen: &mut std::collections::HashSet<super::Access>,
 ) {
     let joined = batch.join("\n");
-    let texts: Vec<&str> = if parser::parse(&joined).is_ok() {
-        vec![joined.as_str()]
-    } else {
-        batch.to_vec()
-    };
-    for t in texts {
-        let sub = analyser::run_level(t, env, level + 1, budget);
-        report
-            .findings
-            .extend(sub.findings.into_iter().filter(|f| is_dangerous(&f.rule)));
-        for a in sub.accesses {
-            if matches!(a.kind, super::AccessKind::Write | super::AccessKind::Delete)
-                && seen.insert(a.clone())
-            {
-                report.accesses.push(a);
-            }
+    let (sub, parsed) = analyser::run_level(&joined, env, level + 1, budget);
+    keep(report, sub, seen);
+    if !parsed {
+        for f in batch {
+            let (sub, _) = analyser::run_level(f, env, level + 1, budget);
+            keep(report, sub, seen);
         }
     }
+}
+
+fn keep(
+    report: &mut ShellReport,
+    sub: ShellReport,
+    seen: &mut std::collections::HashSet<super::Access>,
+) {
+    report
+        .findings
+        .extend(sub.findings.into_iter().filter(|f| is_dangerous(&f.rule)));
+    for a in sub.accesses {
+        if matches!(a.kind, super::AccessKind::Write | super::AccessKind::Delete)
+            && seen.insert(a.clone())
+        {
+            report.accesses.push(a);
+        }
+    }
+}
+
+/// Whether a fragment may change what later fragments mean: an assignment, or a bash builtin
+/// that changes the shell's state (directory, variables, options, aliases, functions). Fixed by
+/// bash, not a list of programs.
+fn changes_state(f: &str) -> bool {
+    const BUILTINS: &[&str] = &[
+        "cd",
+        "pushd",
+        "popd",
+        "set",
+        "shopt",
+        "export",
+        "unset",
+        "declare",
+        "typeset",
+        "local",
+        "readonly",
+        "alias",
+        "unalias",
+        "source",
+        ".",
+        "enable",
+        "hash",
+        "builtin",
+        "command",
+        "eval",
+        "exec",
+        "trap",
+        "read",
+        "mapfile",
+        "readarray",
+        "let",
+        "getopts",
+        "shift",
+    ];
+    let first = f.split_ascii_whitespace().next().unwrap_or("");
+    f.contains('=') || BUILTINS.contains(&first)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
