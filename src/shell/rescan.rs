@@ -21,19 +21,20 @@
 //!
 //! Linear: every byte of the text is copied into at most `1 + INLINE_HEIGHT` fragments, each
 //! fragment is parsed once in its batch (and once more alone if the batch does not parse), a
-//! fragment repeated with no change of the shell's state in between is analysed once, and a
-//! budget of bytes ([`budget_for`]) bounds the whole rescan, levels included. The constant is
-//! the analyser's own (about a microsecond per byte of distinct commands in a release build):
-//! past the hook's deadline the command is answered as opaque, as before.
+//! fragment repeated with no change of the shell's state in between is analysed once, and at
+//! most [`ANALYSED_MAX`] bytes of fragments (1 MiB, the parser's own input cap) are analysed
+//! for one command, levels included: the rescan costs at most what one command at the cap
+//! costs. What lies past that budget stays opaque (docs/residual-risks.md row 26).
 
 use super::ShellEnv;
 use super::ShellReport;
 use super::analyser;
+use super::parser;
 
 /// The longest word kept in a fragment: the analyser's own limit on a word.
 pub const WORD_MAX: usize = super::word::MAX_FIELD_LEN;
 /// A fragment longer than this loses its middle words (from [`FRAGMENT_HEAD`] on).
-pub const FRAGMENT_MAX: usize = 256 * 1024;
+pub const FRAGMENT_MAX: usize = 128 * 1024;
 const FRAGMENT_HEAD: usize = 16 * 1024;
 /// A group `( … )` this short, of nesting height below [`INLINE_HEIGHT`], is also kept inline
 /// in the fragment around it, so that `sh <(curl …)` and `bash -c "$(curl …)"` keep their
@@ -49,9 +50,14 @@ pub const KEPT_MAX: usize = 1 << 20;
 /// How many times text given up on inside a rescan is rescanned in turn.
 pub const MAX_LEVELS: usize = 3;
 
-/// The bytes a rescan of `command` may shred, all levels together.
-pub fn budget_for(command: &str) -> usize {
-    command.len().saturating_mul(4).saturating_add(1 << 20)
+/// The most fragment text one command's rescan analyses, all levels together: as much as the
+/// parser accepts in one command, so the rescan costs at most what analysing one command at
+/// the cap costs. Cutting into fragments is not counted: it is one cheap pass.
+pub const ANALYSED_MAX: usize = parser::MAX_INPUT;
+
+/// The rescan budget of one command.
+pub fn budget_for(_command: &str) -> usize {
+    ANALYSED_MAX
 }
 
 /// Whether a rule is one that decides in every profile whatever else is opaque: C5, C7, C8.
@@ -79,10 +85,9 @@ pub(crate) fn rescan(
     let mut seen: std::collections::HashSet<super::Access> =
         report.accesses.iter().cloned().collect();
     for &text in texts {
-        if text.len() > *budget {
+        if *budget == 0 {
             return;
         }
-        *budget -= text.len();
         let mut frags = Vec::new();
         fragments(text, &mut frags);
         // A fragment seen before, with nothing in between that changes the shell's state,
@@ -142,14 +147,30 @@ fn analyse_batch(
     seen: &mut std::collections::HashSet<super::Access>,
 ) {
     let joined = batch.join("\n");
+    if !spend(budget, joined.len()) {
+        return;
+    }
     let (sub, parsed) = analyser::run_level(&joined, env, level + 1, budget);
     keep(report, sub, seen);
     if !parsed {
         for f in batch {
+            if !spend(budget, f.len()) {
+                return;
+            }
             let (sub, _) = analyser::run_level(f, env, level + 1, budget);
             keep(report, sub, seen);
         }
     }
+}
+
+/// Takes `n` bytes from the budget, if it has them.
+fn spend(budget: &mut usize, n: usize) -> bool {
+    if n > *budget {
+        *budget = 0;
+        return false;
+    }
+    *budget -= n;
+    true
 }
 
 fn keep(
