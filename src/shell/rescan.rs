@@ -71,7 +71,8 @@ pub fn is_dangerous(rule: &str) -> bool {
 }
 
 /// Rescans `texts` (what the analysis gave up on) and adds what the fragments show to
-/// `report`. `level` is the rescan depth of the analysis that gave up.
+/// `report`. `level` is the rescan depth of the analysis that gave up. Fragments are analysed
+/// as they are cut, and cutting stops when the budget is spent.
 pub(crate) fn rescan(
     report: &mut ShellReport,
     texts: &[&str],
@@ -88,44 +89,45 @@ pub(crate) fn rescan(
         if *budget == 0 {
             return;
         }
-        let mut frags = Vec::new();
-        fragments(text, &mut frags);
         // A fragment seen before, with nothing in between that changes the shell's state,
         // shows nothing new: large repetitive text (data in a here-document, `true;` ×10⁵)
         // costs one analysis per distinct line.
         let mut memo = std::collections::HashSet::new();
-        frags.retain(|f| {
-            if changes_state(f) {
-                memo.clear();
-                return true;
-            }
-            !memo.contains(f.as_str()) && memo.insert(f.clone())
-        });
-        let mut batch: Vec<&str> = Vec::new();
+        let mut batch: Vec<String> = Vec::new();
         let mut bytes = 0;
-        let mut i = 0;
-        while i <= frags.len() {
-            let next = frags.get(i).map(String::as_str);
+        let mut flush = |batch: &mut Vec<String>, bytes: &mut usize, budget: &mut usize| {
+            if !batch.is_empty() {
+                let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+                analyse_batch(report, &refs, env, level, budget, &mut seen);
+                batch.clear();
+                *bytes = 0;
+            }
+            *budget > 0
+        };
+        each_fragment(text, &mut |f: String| {
+            if changes_state(&f) {
+                memo.clear();
+            } else if memo.contains(&f) {
+                return true;
+            } else {
+                memo.insert(f.clone());
+            }
             // A here-document operator would take the fragments after it as its body: such a
             // fragment is analysed alone.
-            let alone = next.is_some_and(has_heredoc);
-            let full = batch.len() >= BATCH_FRAGMENTS
-                || next.is_some_and(|f| bytes + f.len() > BATCH_BYTES);
-            if (next.is_none() || alone || full) && !batch.is_empty() {
-                analyse_batch(report, &batch, env, level, budget, &mut seen);
-                batch.clear();
-                bytes = 0;
+            if has_heredoc(&f) {
+                return flush(&mut batch, &mut bytes, budget)
+                    && flush(&mut vec![f], &mut 0, budget);
             }
-            match next {
-                Some(f) if alone => analyse_batch(report, &[f], env, level, budget, &mut seen),
-                Some(f) => {
-                    bytes += f.len() + 1;
-                    batch.push(f);
-                }
-                None => {}
+            if (batch.len() >= BATCH_FRAGMENTS || bytes + f.len() > BATCH_BYTES)
+                && !flush(&mut batch, &mut bytes, budget)
+            {
+                return false;
             }
-            i += 1;
-        }
+            bytes += f.len() + 1;
+            batch.push(f);
+            true
+        });
+        flush(&mut batch, &mut bytes, budget);
     }
 }
 
@@ -301,7 +303,7 @@ impl Level {
     }
 
     /// Ends the current fragment.
-    fn emit(&mut self, out: &mut Vec<String>) {
+    fn emit(&mut self, out: &mut Sink) {
         let text = strip_keywords(&self.buf);
         if text.iter().any(|b| !b.is_ascii_whitespace()) {
             // Cuts are made only at ASCII bytes, so the text is still UTF-8.
@@ -313,6 +315,20 @@ impl Level {
         self.head_cut = None;
         self.last_safe = 0;
         self.height = 0;
+    }
+}
+
+/// Where fragments go, until the taker has had enough.
+struct Sink<'t> {
+    take: &'t mut dyn FnMut(String) -> bool,
+    stopped: bool,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, f: String) {
+        if !self.stopped && !(self.take)(f) {
+            self.stopped = true;
+        }
     }
 }
 
@@ -342,12 +358,26 @@ fn strip_keywords(mut b: &[u8]) -> &[u8] {
 }
 
 /// Cuts `text` into the fragments bash would run as commands, as described in the module
-/// documentation. One pass; the stack of open groups is a `Vec`, so nesting has no limit.
+/// documentation.
 pub fn fragments(text: &str, out: &mut Vec<String>) {
+    each_fragment(text, &mut |f| {
+        out.push(f);
+        true
+    });
+}
+
+/// [`fragments`], handing each fragment to `take` as it is cut, until `take` says stop. One
+/// pass; the stack of open groups is a `Vec`, so nesting has no limit.
+pub fn each_fragment(text: &str, take: &mut dyn FnMut(String) -> bool) {
+    let mut out = Sink {
+        take,
+        stopped: false,
+    };
+    let out = &mut out;
     let t = text.as_bytes();
     let mut stack: Vec<Level> = vec![Level::new(Close::Top, 0)];
     let mut i = 0;
-    while i < t.len() {
+    while i < t.len() && !out.stopped {
         let b = t[i];
         let top = stack.last_mut().expect("the top level is never popped");
         let next = t.get(i + 1).copied();
@@ -454,7 +484,7 @@ pub fn fragments(text: &str, out: &mut Vec<String>) {
 /// kept inline in the fragment around it when short and shallow (else `_` stands for it). What
 /// is inlined is the group's own fragment (with its own inlines and `_`s), not its raw text, so
 /// a byte is copied into at most `INLINE_HEIGHT` enclosing fragments.
-fn close(stack: &mut Vec<Level>, t: &[u8], i: usize, out: &mut Vec<String>) {
+fn close(stack: &mut Vec<Level>, t: &[u8], i: usize, out: &mut Sink) {
     let mut inner = stack.pop().expect("a group is open");
     let height = inner.height;
     let inline = (inner.buf.len() <= INLINE_MAX && height < INLINE_HEIGHT).then(|| {
