@@ -102,6 +102,25 @@ fn a_project_cannot_lower_the_profile_of_a_registration_without_one() {
         "{}",
         e.stdout
     );
+    let d = run(
+        &[
+            "doctor",
+            "--managed-dir",
+            managed.to_str().unwrap(),
+            "--project",
+            s.proj().to_str().unwrap(),
+        ],
+        b"",
+        &s.home(),
+        &[],
+    );
+    assert!(
+        d.stdout
+            .contains("warn policy: a policy line has no force: ")
+            && d.stdout.contains("`profile = \"prototype\"` is ignored"),
+        "{}",
+        d.stdout
+    );
 }
 
 #[test]
