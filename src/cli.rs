@@ -172,7 +172,9 @@ pub fn event_for_call(call: &[String], cwd: &std::path::Path) -> Result<Event, S
         "Agent" | "Task" => "prompt",
         _ => "input",
     };
-    let input = serde_json::json!({ field: arg });
+    let mut input = crate::event::required_placeholders(tool);
+    input.insert(field.to_string(), arg.into());
+    let input = serde_json::Value::Object(input);
     Ok(Event {
         hook_event_name: Some("PreToolUse".into()),
         tool_name: Some(tool.to_string()),
@@ -259,6 +261,9 @@ pub fn explain(args: &ExplainArgs, env: &Environment) -> Result<String, String> 
         policy.classification,
         policy.classification_source
     );
+    for n in &policy.profile_notes {
+        s.push_str(&format!("note: {n}\n"));
+    }
     if let Some(r) = &d.rule {
         s.push_str(&format!(
             "rule: {r} ({})\nreason: {}\n",
@@ -366,7 +371,12 @@ pub fn policy_check(
     opts.policies.extend(files.iter().cloned());
     let cwd = absolute_cwd(cwd, env);
     let p = crate::run::load_policy(&opts, env, &cwd).map_err(|e| e.to_string())?;
-    Ok(crate::policy::print::to_toml(&p))
+    let mut s = String::new();
+    for n in &p.profile_notes {
+        s.push_str(&format!("# note: {n}\n"));
+    }
+    s.push_str(&crate::policy::print::to_toml(&p));
+    Ok(s)
 }
 
 /// `policy import`: a Claude Code settings file's `permissions` as hookguard policy TOML.

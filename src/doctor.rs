@@ -572,6 +572,16 @@ fn policy_checks(
                 ),
                 None,
             ));
+            for n in &p.profile_notes {
+                out.push(check(
+                    Status::Warn,
+                    "policy",
+                    format!("a policy line has no force: {n}"),
+                    Some(
+                        "remove the line, or choose the profile in the hook registration (--profile) or a managed policy".into(),
+                    ),
+                ));
+            }
             Some(p)
         }
         Err(e) => {

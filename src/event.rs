@@ -215,6 +215,211 @@ impl Event {
     }
 }
 
+/// The JSON type a field of `tool_input` must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Str,
+    Bool,
+    Object,
+    /// An array of strings (WebSearch's domain lists).
+    Strings,
+    /// MultiEdit's `edits`: an array of objects with string `old_string` and `new_string`.
+    Edits,
+}
+
+impl Want {
+    fn name(self) -> &'static str {
+        match self {
+            Want::Str => "a string",
+            Want::Bool => "a boolean",
+            Want::Object => "an object",
+            Want::Strings => "an array of strings",
+            Want::Edits => "an array of edits, each with string `old_string` and `new_string`",
+        }
+    }
+
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            Want::Str => v.is_string(),
+            Want::Bool => v.is_boolean(),
+            Want::Object => v.is_object(),
+            Want::Strings => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            Want::Edits => v.as_array().is_some_and(|a| {
+                a.iter().all(|e| {
+                    e.get("old_string").is_some_and(Value::is_string)
+                        && e.get("new_string").is_some_and(Value::is_string)
+                })
+            }),
+        }
+    }
+}
+
+/// `true`: the field must be present; `false`: when present it must have this type.
+type Field = (&'static str, Want, bool);
+
+/// The fields of each tool's input that hookguard reads to decide, with the types the client's
+/// own schema gives them (reference §2). Only these are checked: a field hookguard does not read
+/// cannot change its decision, and checking it would turn schema drift into denials. The client
+/// validates input against the same schema before PreToolUse fires (reference §7), so a call
+/// the client really makes always passes.
+fn tool_fields(tool: &str) -> &'static [Field] {
+    use Want::*;
+    match tool {
+        "Bash" | "PowerShell" => &[("command", Str, true), ("run_in_background", Bool, false)],
+        // Monitor runs `command` or watches `ws`; one of them is checked for below.
+        "Monitor" => &[("command", Str, false), ("ws", Object, false)],
+        "Read" => &[("file_path", Str, true)],
+        "Write" => &[("file_path", Str, true), ("content", Str, true)],
+        "Edit" => &[
+            ("file_path", Str, true),
+            ("old_string", Str, true),
+            ("new_string", Str, true),
+            ("replace_all", Bool, false),
+        ],
+        "MultiEdit" => &[("file_path", Str, true), ("edits", Edits, true)],
+        // `new_source` is required except when a cell is deleted (checked below).
+        "NotebookEdit" => &[
+            ("notebook_path", Str, true),
+            ("new_source", Str, false),
+            ("edit_mode", Str, false),
+        ],
+        "Glob" => &[("pattern", Str, true), ("path", Str, false)],
+        "Grep" => &[
+            ("pattern", Str, true),
+            ("path", Str, false),
+            ("glob", Str, false),
+        ],
+        "LSP" => &[("filePath", Str, false)],
+        "WebFetch" => &[("url", Str, true), ("prompt", Str, true)],
+        "WebSearch" => &[
+            ("query", Str, true),
+            ("allowed_domains", Strings, false),
+            ("blocked_domains", Strings, false),
+        ],
+        "Agent" | "Task" => &[
+            ("prompt", Str, true),
+            ("description", Str, false),
+            ("run_in_background", Bool, false),
+        ],
+        "ListMcpResourcesTool" | "ReadMcpResourceTool" | "ReadMcpResourceDirTool" => {
+            &[("server", Str, false)]
+        }
+        // MCP tools take free-form input: only "an object" is known about it.
+        n if n.starts_with("mcp__") => &[],
+        // A tool this version does not know: the path-like fields the exclusions (C2) read
+        // must be paths.
+        _ => &[
+            ("file_path", Str, false),
+            ("notebook_path", Str, false),
+            ("filePath", Str, false),
+            ("path", Str, false),
+        ],
+    }
+}
+
+/// An empty value for each field `tool` requires, for callers that build a call from one
+/// argument (`explain -- Write PATH`): the call is then judged on that argument instead of
+/// being refused as malformed.
+pub fn required_placeholders(tool: &str) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for &(key, want, required) in tool_fields(tool) {
+        if required {
+            let empty = match want {
+                Want::Str => Value::from(""),
+                Want::Bool => Value::from(false),
+                Want::Object => Value::Object(Default::default()),
+                Want::Strings | Want::Edits => Value::Array(Vec::new()),
+            };
+            out.insert(key.to_string(), empty);
+        }
+    }
+    if tool == "NotebookEdit" {
+        out.insert("new_source".into(), Value::from(""));
+    }
+    out
+}
+
+/// A JSON value's type, for messages.
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Event {
+    /// Why this event cannot be judged as it stands, if that is so: no `hook_event_name`; a
+    /// PreToolUse without a `tool_name`, or whose `tool_input` is not an object, or lacks (or
+    /// mistypes) a field hookguard reads to decide ([`tool_fields`]); a UserPromptSubmit
+    /// without a `prompt`. Such an event is refused, never deferred (CONTROLS.md "Failure is a
+    /// decision"): a check that reads nothing finds nothing, and "found nothing" must not mean
+    /// "allowed". Other events (PostToolUse, SessionStart, …) decide nothing from their shape
+    /// and are not checked here.
+    pub fn malformed(&self) -> Option<String> {
+        if self.hook_event_name.as_deref().is_none_or(str::is_empty) {
+            return Some("the hook event has no `hook_event_name`".into());
+        }
+        match self.kind() {
+            EventKind::PreToolUse => self.malformed_tool_call(),
+            EventKind::UserPromptSubmit if self.prompt.is_none() => {
+                Some("the UserPromptSubmit event has no `prompt`".into())
+            }
+            _ => None,
+        }
+    }
+
+    fn malformed_tool_call(&self) -> Option<String> {
+        let tool = match self.tool_name.as_deref() {
+            None | Some("") => return Some("the PreToolUse event has no `tool_name`".into()),
+            Some(t) => t,
+        };
+        let input = match &self.tool_input {
+            None => return Some(format!("the {tool} call has no `tool_input`")),
+            Some(Value::Object(o)) => o,
+            Some(v) => {
+                return Some(format!(
+                    "the {tool} call's `tool_input` is {}, not an object",
+                    type_name(v)
+                ));
+            }
+        };
+        for &(key, want, required) in tool_fields(tool) {
+            match input.get(key) {
+                None if required => {
+                    return Some(format!(
+                        "the {tool} call has no `{key}` (it must be {})",
+                        want.name()
+                    ));
+                }
+                Some(v) if !want.accepts(v) => {
+                    return Some(format!(
+                        "the {tool} call's `{key}` is {}, not {}",
+                        type_name(v),
+                        want.name()
+                    ));
+                }
+                _ => {}
+            }
+        }
+        match tool {
+            "Monitor" if !input.contains_key("command") && !input.contains_key("ws") => {
+                Some("the Monitor call has neither `command` nor `ws`".into())
+            }
+            "NotebookEdit"
+                if !input.contains_key("new_source")
+                    && input.get("edit_mode").and_then(Value::as_str) != Some("delete") =>
+            {
+                Some("the NotebookEdit call has no `new_source` (it must be a string)".into())
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Which family a tool belongs to. Names are matched exactly, as the client sends them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToolKind {
@@ -391,6 +596,72 @@ mod tests {
     fn informative_fields_tolerate_drift() {
         let e = Event::parse(br#"{"hook_event_name":"PostToolUse","duration_ms":"12"}"#).unwrap();
         assert!(e.duration_ms.is_none());
+    }
+
+    #[test]
+    fn malformed_shapes_are_named_and_client_shapes_are_not() {
+        let m = |text: &str| Event::parse(text.as_bytes()).unwrap().malformed();
+        for (text, says) in [
+            ("{}", "no `hook_event_name`"),
+            (
+                r#"{"hook_event_name":"PreToolUse","tool_input":{}}"#,
+                "no `tool_name`",
+            ),
+            (
+                r#"{"hook_event_name":"PreToolUse","tool_name":"Bash"}"#,
+                "no `tool_input`",
+            ),
+            (
+                r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":"ls"}"#,
+                "is a string, not an object",
+            ),
+            (
+                r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":["ls"]}}"#,
+                "`command` is an array",
+            ),
+            (
+                r#"{"hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":"/p/a","content":null}}"#,
+                "`content` is null",
+            ),
+            (
+                r#"{"hook_event_name":"PreToolUse","tool_name":"MultiEdit","tool_input":{"file_path":"/p/a","edits":[{"old_string":"a"}]}}"#,
+                "array of edits",
+            ),
+            (
+                r#"{"hook_event_name":"PreToolUse","tool_name":"Monitor","tool_input":{"timeout_ms":1}}"#,
+                "neither",
+            ),
+            (r#"{"hook_event_name":"UserPromptSubmit"}"#, "no `prompt`"),
+        ] {
+            let got = m(text).unwrap_or_default();
+            assert!(got.contains(says), "{text}: {got:?}");
+        }
+        for text in [
+            r#"{"hook_event_name":"PreToolUse","tool_name":"ExitPlanMode","tool_input":{}}"#,
+            r#"{"hook_event_name":"PreToolUse","tool_name":"mcp__s__t","tool_input":{"path":[1]}}"#,
+            r#"{"hook_event_name":"PreToolUse","tool_name":"NotebookEdit","tool_input":{"notebook_path":"/p/n","edit_mode":"delete"}}"#,
+            r#"{"hook_event_name":"PostToolUse","tool_name":"Bash"}"#,
+            r#"{"hook_event_name":"SomethingNew"}"#,
+        ] {
+            assert_eq!(m(text), None, "{text}");
+        }
+        for tool in [
+            "Write",
+            "Edit",
+            "MultiEdit",
+            "NotebookEdit",
+            "Grep",
+            "WebFetch",
+            "Agent",
+        ] {
+            let ev = Event {
+                hook_event_name: Some("PreToolUse".into()),
+                tool_name: Some(tool.into()),
+                tool_input: Some(Value::Object(required_placeholders(tool))),
+                ..Event::default()
+            };
+            assert_eq!(ev.malformed(), None, "{tool}");
+        }
     }
 
     #[test]

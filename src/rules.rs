@@ -266,15 +266,15 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc {
         key: "profile",
         default: "\"production\"",
-        who: "all (project: stricter or prototype; user: stricter)",
-        what: "The profile: prototype, production or ci.",
+        who: "managed, --policy (user, project: raise prototype to production only; anything else is ignored with a note)",
+        what: "The profile: prototype, production or ci. See \"How the profile is chosen\" below.",
         example: "profile = \"prototype\"",
     },
     KeyDoc {
         key: "fix-profile",
         default: "false",
         who: "managed, --policy",
-        what: "Lower layers may not choose another profile.",
+        what: "The other trusted layers may not choose another profile (an error if they do).",
         example: "fix-profile = true",
     },
     KeyDoc {
@@ -419,6 +419,40 @@ pub const KEYS: &[KeyDoc] = &[
     },
 ];
 
+/// How the profile is chosen (`policy::merge::choose_profile`), for the reference.
+const PROFILE_CHOICE: &str = "
+## How the profile is chosen
+
+Profiles only tighten down the layers. The profile is set by those who deploy the guard, never
+by the repository or the agent working in it:
+
+1. `--profile` in the hook registration, if given;
+2. else the `profile` of the most trusted managed or `--policy` layer that has one
+   (`fix-profile = true` there makes any other trusted layer that disagrees an error);
+3. else `production`.
+
+A user layer (`~/.config/hookguard/policy.toml`) or project layer (`.claude/hookguard.toml`) may
+then **raise `prototype` to `production`, and nothing else**. Any other `profile` in those layers,
+whether it would lower the profile (`prototype` over production or ci) or choose `ci`, is ignored,
+never honoured: `ci` is not a stricter production but another environment (nobody to ask,
+background tasks deferred), chosen by whoever runs the pipeline. An ignored line is not an error,
+so a repository cannot stop every call either; it is reported with its file and line by
+`hookguard policy check` (`# note: …`), `hookguard explain` (`note: …`) and `hookguard doctor`
+(a warning), and every audit record written under it carries the red flag
+`ignored:policy.profile`.
+
+| chosen by registration or managed/`--policy` | user or project says | profile |
+|---|---|---|
+| prototype | production | production |
+| prototype | ci | prototype (line ignored) |
+| production | prototype or ci | production (line ignored) |
+| ci | prototype or production | ci (line ignored) |
+| nothing (default production) | prototype or ci | production (line ignored) |
+
+The classification tightens independently of the profile: a project that declares
+`classification = \"OFFICIAL-SENSITIVE\"` gets the sensitive-data restrictions in every profile.
+";
+
 /// The policy reference as Markdown: `docs/policy.md`.
 pub fn reference_markdown() -> String {
     let mut s = String::from(
@@ -434,6 +468,7 @@ pub fn reference_markdown() -> String {
             k.example.replace('|', "\\|")
         ));
     }
+    s.push_str(PROFILE_CHOICE);
     s.push_str("\n## Built-in rules\n\nEach rule id is stable; sub-ids (`shell.privileged.sudo`, `prohibited.area.auth`, `secrets.aws-access-key`) take the decision of their family unless a policy names them.\n\n| rule | control | prototype | production | ci |\n|---|---|---|---|---|\n");
     let verdict = |p: crate::classification::Profile, id: &str| -> String {
         let policy = crate::policy::merge(&[], Some(p), None).expect("built-in policy loads");

@@ -362,6 +362,10 @@ fn judge(
     record.profile = Some(policy.profile.to_string());
     record.classification = Some(policy.classification.to_string());
     record.policy_sha256 = Some(policy.sha256.clone());
+    if !policy.profile_notes.is_empty() {
+        // A user or project layer tried to set a profile it may not (`policy check` says which).
+        record.red_flags.push("ignored:policy.profile".into());
+    }
     let log = audit_path(opts, Some(policy), env);
     if let Some(l) = &log {
         s.ctx.audit_log = crate::paths::resolve(l);
@@ -373,6 +377,16 @@ fn judge(
     );
 
     let (outcome, label, d) = match kind {
+        // An event that cannot be judged as it stands is refused, with exit 2 as well as the
+        // JSON answer, before any control reads it.
+        _ if let Some(problem) = ev.malformed() => {
+            let d = malformed(kind, &problem);
+            (
+                failure_outcome(kind, &d.reason),
+                failure_label(kind),
+                Some(d),
+            )
+        }
         EventKind::PreToolUse | EventKind::UserPromptSubmit => {
             let (label, d) = evaluate_with(ev, policy, &s.ctx, nobody, progress);
             let stdout = match kind {
@@ -453,7 +467,7 @@ fn judge(
             match redaction {
                 Some(r) => {
                     let context = r.context(ev.tool());
-                    record.red_flags = r.red_flags();
+                    record.red_flags.extend(r.red_flags());
                     let d = Decision {
                         verdict: Verdict::Defer,
                         rule: r.withheld.first().map(|w| w.rule.clone()),
@@ -822,6 +836,20 @@ fn post_tool_use(ev: &Event, kind: EventKind) -> (String, Option<audit::record::
     ("success".into(), context_file)
 }
 
+/// The refusal of an event that cannot be judged as it stands ([`Event::malformed`]).
+fn malformed(kind: EventKind, problem: &str) -> Decision {
+    let reason = if kind == EventKind::UserPromptSubmit {
+        format!(
+            "{problem}, so hookguard cannot check this prompt and blocks it (fail closed). Claude Code always sends a prompt; submit it again."
+        )
+    } else {
+        format!(
+            "{problem}, so hookguard cannot check this call and refuses it (fail closed). Claude Code always sends this field; send the call again with the tool's documented input."
+        )
+    };
+    Decision::failure("input.malformed", reason)
+}
+
 /// The decision for a PreToolUse or UserPromptSubmit event, with its audit label (`deny`,
 /// `ask`, `allow`, `defer`; `block` or `pass` for prompts). Shared by the hook, `explain` and
 /// `policy test`, so all three decide alike.
@@ -843,6 +871,9 @@ fn evaluate_with(
     nobody: Option<&str>,
     progress: Option<&crate::deadline::Progress>,
 ) -> (&'static str, Decision) {
+    if let Some(problem) = ev.malformed() {
+        return (failure_label(ev.kind()), malformed(ev.kind(), &problem));
+    }
     if ev.kind() == EventKind::UserPromptSubmit {
         let mut findings = Vec::new();
         controls::classification::check(policy, &mut findings);

@@ -17,6 +17,12 @@
 //! ```
 //! `{proj}`, `{home}`, `{tmp}` and `{root}` (holding `audit.jsonl`) in strings are replaced by the case's directories.
 //!
+//! `json = '{"hook_event_name":"PreToolUse","tool_input":"ls"}'` instead of `event` gives the
+//! event's exact text (placeholders filled, nothing added: no `hook_event_name`, no `cwd`), for
+//! shapes a table cannot say (`null`, a non-object, a missing event name). Such a case runs
+//! through the whole hook like the events below, and `exit = 2` also checks the exit code
+//! (and that stderr carries the reason).
+//!
 //! Events other than PreToolUse (`hook_event_name = "UserPromptSubmit"`, `"PostToolUse"`) run
 //! through the whole hook: `expect` is then `block`, `redact` (PostToolUse output replaced) or
 //! `pass`, `rule` is the audit record's, and `not_in_output = ["…"]` lists values that must
@@ -38,7 +44,11 @@ struct CorpusFile {
 #[serde(deny_unknown_fields)]
 struct Case {
     name: String,
-    event: toml::Value,
+    event: Option<toml::Value>,
+    /// The event's exact JSON text, instead of `event`.
+    json: Option<String>,
+    /// The exit code the whole hook must give.
+    exit: Option<i32>,
     expect: Expect,
     rule: Option<String>,
     #[serde(default)]
@@ -152,19 +162,6 @@ fn run_case(case: &Case, profile: Profile) -> (String, Option<String>, String) {
         std::fs::write(&p, d.fill(m)).unwrap();
         policies.push(p);
     }
-    let mut json = fill_value(&case.event, &d);
-    let obj = json.as_object_mut().expect("event is a table");
-    obj.entry("hook_event_name").or_insert("PreToolUse".into());
-    let cwd = case
-        .cwd
-        .as_deref()
-        .map_or(d.proj.clone(), |c| d.proj.join(d.fill(c)));
-    obj.entry("cwd")
-        .or_insert(cwd.to_string_lossy().into_owned().into());
-    if let Some(m) = &case.permission_mode {
-        obj.insert("permission_mode".into(), m.clone().into());
-    }
-    let ev = Event::parse(json.to_string().as_bytes()).expect("corpus event parses");
     let opts = HookOptions {
         profile: Some(profile),
         policies,
@@ -180,8 +177,26 @@ fn run_case(case: &Case, profile: Profile) -> (String, Option<String>, String) {
         binary: Some(PathBuf::from("/opt/hookguard/bin/hookguard")),
         ..Environment::default()
     };
-    if ev.kind() != hookguard::event::EventKind::PreToolUse {
-        return run_whole_hook(case, &d, &json, &opts, &env);
+    let event = match (&case.event, &case.json) {
+        (Some(e), None) => e,
+        (None, Some(text)) => return run_whole_hook(case, &d, &d.fill(text), &opts, &env),
+        _ => panic!("`{}`: give exactly one of `event` and `json`", case.name),
+    };
+    let mut json = fill_value(event, &d);
+    let obj = json.as_object_mut().expect("event is a table");
+    obj.entry("hook_event_name").or_insert("PreToolUse".into());
+    let cwd = case
+        .cwd
+        .as_deref()
+        .map_or(d.proj.clone(), |c| d.proj.join(d.fill(c)));
+    obj.entry("cwd")
+        .or_insert(cwd.to_string_lossy().into_owned().into());
+    if let Some(m) = &case.permission_mode {
+        obj.insert("permission_mode".into(), m.clone().into());
+    }
+    let ev = Event::parse(json.to_string().as_bytes()).expect("corpus event parses");
+    if ev.kind() != hookguard::event::EventKind::PreToolUse || case.exit.is_some() {
+        return run_whole_hook(case, &d, &json.to_string(), &opts, &env);
     }
     match hookguard::run::explain(&ev, &opts, &env) {
         Ok((_, dec)) => (dec.verdict.to_string(), dec.rule, dec.reason),
@@ -189,16 +204,30 @@ fn run_case(case: &Case, profile: Profile) -> (String, Option<String>, String) {
     }
 }
 
-/// A prompt or a PostToolUse event, through the whole hook: (`block`|`redact`|`pass`, the
-/// audit record's rule, stdout).
+/// A prompt, a PostToolUse event or an exact event text, through the whole hook:
+/// (`block`|`redact`|`deny`|`ask`|`pass`, the audit record's rule, stdout). With `exit` in the
+/// case, a different exit code (or exit 2 without a reason on stderr) is a mismatch.
 fn run_whole_hook(
     case: &Case,
     d: &Dirs,
-    json: &serde_json::Value,
+    json: &str,
     opts: &HookOptions,
     env: &Environment,
 ) -> (String, Option<String>, String) {
-    let out = hookguard::run::hook(opts, env, json.to_string().as_bytes());
+    let out = hookguard::run::hook(opts, env, json.as_bytes());
+    if let Some(want) = case.exit {
+        let stderr = out.stderr.as_deref().unwrap_or("");
+        if out.code != want || (want == 2 && !stderr.starts_with("hookguard: ")) {
+            return (
+                format!("exit {}", out.code),
+                None,
+                format!(
+                    "stderr: {stderr}; stdout: {}",
+                    out.stdout.unwrap_or_default()
+                ),
+            );
+        }
+    }
     let stdout = out.stdout.unwrap_or_default();
     let log = std::fs::read_to_string(d.root.join("audit.jsonl")).unwrap_or_default();
     let record: serde_json::Value = log
@@ -217,6 +246,10 @@ fn run_whole_hook(
     }
     let got = if stdout.contains(r#""decision":"block""#) {
         "block"
+    } else if stdout.contains(r#""permissionDecision":"deny""#) {
+        "deny"
+    } else if stdout.contains(r#""permissionDecision":"ask""#) {
+        "ask"
     } else if stdout.contains("updatedToolOutput") || stdout.contains("updatedMCPToolOutput") {
         "redact"
     } else if stdout.is_empty() {

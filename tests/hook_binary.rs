@@ -80,6 +80,58 @@ fn malformed_json_fails_closed() {
 }
 
 #[test]
+fn malformed_events_fail_closed_in_every_profile() {
+    let s = Scratch::new("shapes");
+    let cwd = s.proj();
+    let with = |tool: &str, input: serde_json::Value| pre(tool, input, &cwd);
+    let events = [
+        "{}".to_string(),
+        serde_json::json!({"tool_name": "Bash", "tool_input": {"command": "sudo id"}, "cwd": cwd})
+            .to_string(),
+        with("Bash", serde_json::json!("sudo id")),
+        with("Bash", serde_json::json!({"command": ["sudo", "id"]})),
+        with("Bash", serde_json::json!({"description": "no command"})),
+        with(
+            "Write",
+            serde_json::json!({"file_path": cwd.join("a.txt"), "content": null}),
+        ),
+        with(
+            "Edit",
+            serde_json::json!({"file_path": cwd.join("a.txt"), "new_string": "x"}),
+        ),
+    ];
+    for profile in ["prototype", "production", "ci"] {
+        for ev in &events {
+            let r = hook(&s, &["--profile", profile], ev);
+            assert_fail_closed(&r);
+            let last = records(&s).pop().expect("an audit record");
+            assert_eq!(
+                (last["decision"].as_str(), last["rule"].as_str()),
+                (Some("deny"), Some("input.malformed")),
+                "{profile}: {ev}: {last}"
+            );
+        }
+        let prompt = serde_json::json!({"hook_event_name": "UserPromptSubmit", "cwd": cwd});
+        let r = hook(&s, &["--profile", profile], &prompt.to_string());
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(r.json()["decision"], "block");
+        assert!(r.stderr.starts_with("hookguard: "), "{}", r.stderr);
+    }
+    // What the client really sends still passes.
+    for ev in [
+        with("ExitPlanMode", serde_json::json!({})),
+        with("Bash", serde_json::json!({"command": "ls"})),
+        with(
+            "NotebookEdit",
+            serde_json::json!({"notebook_path": cwd.join("n.ipynb"), "cell_id": "c", "edit_mode": "delete"}),
+        ),
+    ] {
+        let r = hook(&s, &[], &ev);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{ev}: {}", r.stderr);
+    }
+}
+
+#[test]
 fn oversized_input_fails_closed() {
     let s = Scratch::new("huge");
     let mut big =

@@ -2,7 +2,7 @@
 //!
 //! | what                                   | built-in | `--policy`, managed | user          | project                  |
 //! |----------------------------------------|----------|---------------------|---------------|--------------------------|
-//! | `profile`                              | default `production` | choose; `fix-profile` locks it | stricter only | stricter, or `prototype` if nothing is fixed |
+//! | `profile`                              | default `production` | choose (`--profile` above all); `fix-profile` locks it against other trusted layers | raise prototype to production only; else ignored with a note | raise prototype to production only; else ignored with a note |
 //! | `classification`                       | `OFFICIAL` | raise             | raise         | raise                    |
 //! | `[verdicts]`                           | base     | any (a more trusted layer's entry only tightened) | stricter only | stricter only |
 //! | `disable`                              | —        | yes                 | no            | no                       |
@@ -17,7 +17,9 @@
 //! line, then managed, user, project), so "stricter only" is always measured against what the
 //! more trusted layers already decided. A lower layer that tries to loosen is an error, not a
 //! silent no-op: the author learns that their line has no force, and the guard fails closed
-//! until they fix it.
+//! until they fix it. The one exception is `profile` ([`choose_profile`]): a user or project
+//! line other than "prototype → production" is ignored with a note, so that a repository can
+//! neither lower the profile nor stop every call by trying.
 
 use super::file::{PolicyFile, line_of};
 use super::layers::{Layer, LayerKind};
@@ -85,8 +87,8 @@ pub fn merge_at(
     home: Option<&Path>,
     project: Option<&Path>,
 ) -> Result<Policy, PolicyError> {
-    let (profile, profile_source) = match choice {
-        ProfileChoice::Forced(p) => (p, "chosen for this test".to_string()),
+    let (profile, profile_source, profile_notes) = match choice {
+        ProfileChoice::Forced(p) => (p, "chosen for this test".to_string(), Vec::new()),
         ProfileChoice::Fixed(p) => choose_profile(layers, Some(p))?,
         ProfileChoice::Layers => choose_profile(layers, None)?,
     };
@@ -106,6 +108,7 @@ pub fn merge_at(
     m.project = project;
     m.policy.profile = profile;
     m.policy.profile_source = profile_source;
+    m.policy.profile_notes = profile_notes;
     for layer in [&base, &prof].into_iter().chain(layers) {
         hasher.update(layer.kind.as_str().as_bytes());
         hasher.update([0]);
@@ -129,11 +132,21 @@ pub fn merge_at(
     Ok(m.policy)
 }
 
-/// Chooses the profile. See the table in this module's documentation.
+/// Chooses the profile: `(profile, where it came from, notes)`.
+///
+/// The profile is the registration's `--profile`, else the most trusted managed or `--policy`
+/// layer's (`fix-profile = true` locks it against the other trusted layers), else
+/// `production`. A user or project layer is within reach of the agent being guarded (the
+/// repository is exactly what it edits), so it may only **raise `prototype` to `production`**:
+/// any other `profile` there (a lowering, or `ci`, which is not a stricter production but a
+/// different environment: no person to ask, background tasks deferred) is ignored, never
+/// honoured, and each such line becomes a note for `policy check`, `explain`, `doctor` and the
+/// audit record. Ignoring it rather than failing the policy means a cloned repository cannot
+/// lower the profile, and cannot stop every call either.
 fn choose_profile(
     layers: &[Layer],
     cli_profile: Option<Profile>,
-) -> Result<(Profile, String), PolicyError> {
+) -> Result<(Profile, String, Vec<String>), PolicyError> {
     // Fixed: by the command line, or by the most trusted layer that says `fix-profile = true`.
     let fixed: Option<(Profile, String)> = match cli_profile {
         Some(p) => Some((p, "hook command's --profile".to_string())),
@@ -159,54 +172,60 @@ fn choose_profile(
             ));
         }
     }
-    if let Some((p, by)) = fixed {
-        for l in layers {
-            if let Some(wanted) = l.file.profile
-                && wanted != p
-            {
-                return Err(PolicyError::ProfileFixed {
-                    file: l.name.clone(),
-                    line: line_of(&l.text, "profile"),
-                    wanted,
-                    fixed: p,
-                    by,
-                });
+    let mut chosen = match fixed {
+        Some((p, by)) => {
+            // Trusted layers that disagree with the fixed profile are a deployment to correct,
+            // not a lowering to ignore.
+            for l in layers.iter().filter(|l| l.kind.trusted()) {
+                if let Some(wanted) = l.file.profile
+                    && wanted != p
+                {
+                    return Err(PolicyError::ProfileFixed {
+                        file: l.name.clone(),
+                        line: line_of(&l.text, "profile"),
+                        wanted,
+                        fixed: p,
+                        by: by.clone(),
+                    });
+                }
             }
+            (p, format!("fixed by the {by}"))
         }
-        return Ok((p, format!("fixed by the {by}")));
-    }
-    let mut chosen = (Profile::Production, "default".to_string());
-    if let Some(l) = layers
-        .iter()
-        .find(|l| l.kind.trusted() && l.file.profile.is_some())
-    {
-        chosen = (
-            l.file.profile.expect("checked"),
-            format!("{} layer ({})", l.kind, l.name),
-        );
-    }
+        None => layers
+            .iter()
+            .find(|l| l.kind.trusted() && l.file.profile.is_some())
+            .map_or((Profile::Production, "default".to_string()), |l| {
+                (
+                    l.file.profile.expect("checked"),
+                    format!("{} layer ({})", l.kind, l.name),
+                )
+            }),
+    };
+    let mut notes = Vec::new();
     for l in layers.iter().filter(|l| !l.kind.trusted()) {
         let Some(wanted) = l.file.profile else {
             continue;
         };
-        if l.kind == LayerKind::Project && wanted == Profile::Prototype {
-            // The one loosening a project may make: its own environment is a prototype.
-            chosen = (wanted, format!("{} layer ({})", l.kind, l.name));
-        } else if wanted >= chosen.0 {
-            chosen = (wanted, format!("{} layer ({})", l.kind, l.name));
-        } else {
-            return Err(PolicyError::loosen(
-                &l.name,
-                line_of(&l.text, "profile"),
-                "profile",
-                wanted.to_string(),
-                chosen.0.to_string(),
-                &chosen.1,
-                l.kind,
-            ));
+        if wanted == chosen.0 {
+            continue;
         }
+        if chosen.0 == Profile::Prototype && wanted == Profile::Production {
+            chosen = (
+                wanted,
+                format!("raised from prototype by the {} layer ({})", l.kind, l.name),
+            );
+            continue;
+        }
+        notes.push(format!(
+            "{}:{}: `profile = \"{wanted}\"` is ignored: a {} layer may only raise the profile from prototype to production, and it is {} ({})",
+            l.name,
+            line_of(&l.text, "profile"),
+            l.kind,
+            chosen.0,
+            chosen.1,
+        ));
     }
-    Ok(chosen)
+    Ok((chosen.0, chosen.1, notes))
 }
 
 fn forbidden(l: &Layer, key: &str) -> PolicyError {
@@ -246,6 +265,7 @@ impl<'h> Merger<'h> {
             policy: Policy {
                 profile: Profile::Production,
                 profile_source: String::new(),
+                profile_notes: Vec::new(),
                 classification: Classification::Official,
                 classification_source: "default".into(),
                 ask_without_person: Verdict::Deny,
@@ -870,34 +890,76 @@ mod tests {
         assert_eq!(verdict(&p, "no.such.rule"), Verdict::Deny);
     }
 
-    #[test]
-    fn project_may_choose_prototype_unless_fixed() {
-        let proj = layer(LayerKind::Project, "profile = \"prototype\"\n");
-        assert_eq!(
-            merge(std::slice::from_ref(&proj), None, None)
-                .unwrap()
-                .profile,
-            Profile::Prototype
-        );
-        let managed = layer(
-            LayerKind::Managed,
-            "profile = \"production\"\nfix-profile = true\n",
-        );
-        let e = merge(&[managed, proj.clone()], None, None).unwrap_err();
-        assert!(matches!(e, PolicyError::ProfileFixed { .. }), "{e}");
-        let e = merge(&[proj], Some(Profile::Ci), None).unwrap_err();
-        assert!(e.to_string().contains("--profile"), "{e}");
+    /// `(profile, notes)` for layers merged with an optional `--profile`.
+    fn chosen(layers: &[Layer], cli: Option<Profile>) -> (Profile, Vec<String>) {
+        let p = merge(layers, cli, None).unwrap();
+        (p.profile, p.profile_notes)
     }
 
     #[test]
-    fn user_may_only_tighten_the_profile() {
-        let user = layer(LayerKind::User, "profile = \"prototype\"\n");
-        assert!(matches!(
-            merge(&[user], None, None),
-            Err(PolicyError::Loosen { .. })
-        ));
-        let user = layer(LayerKind::User, "profile = \"ci\"\n");
-        assert_eq!(merge(&[user], None, None).unwrap().profile, Profile::Ci);
+    fn user_and_project_may_only_raise_prototype_to_production() {
+        use Profile::*;
+        let trusted = |p: &str| layer(LayerKind::Managed, &format!("profile = \"{p}\"\n"));
+        for kind in [LayerKind::User, LayerKind::Project] {
+            let lower = |p: &str| layer(kind, &format!("# {kind}\nprofile = \"{p}\"\n"));
+            // Raised: prototype (by --profile or a trusted layer) to production.
+            for above in [
+                chosen(&[lower("production")], Some(Prototype)),
+                chosen(&[trusted("prototype"), lower("production")], None),
+            ] {
+                assert_eq!(above, (Production, vec![]), "{kind}");
+            }
+            // Everything else is ignored with a note naming the file and line: lowering, and
+            // ci (not a stricter production but another environment).
+            for (layers, cli, stays) in [
+                (vec![lower("prototype")], None, Production),
+                (vec![lower("prototype")], Some(Production), Production),
+                (vec![lower("prototype")], Some(Ci), Ci),
+                (vec![lower("production")], Some(Ci), Ci),
+                (vec![trusted("ci"), lower("prototype")], None, Ci),
+                (vec![lower("ci")], None, Production),
+                (vec![lower("ci")], Some(Prototype), Prototype),
+            ] {
+                let (p, notes) = chosen(&layers, cli);
+                assert_eq!(p, stays, "{kind} {cli:?}");
+                assert_eq!(notes.len(), 1, "{kind}: {notes:?}");
+                assert!(
+                    notes[0].starts_with(&format!("{kind}.toml:2: `profile = ")),
+                    "{}",
+                    notes[0]
+                );
+                assert!(notes[0].contains("is ignored"), "{}", notes[0]);
+            }
+            // The same profile again is no note.
+            assert_eq!(chosen(&[lower("production")], None), (Production, vec![]));
+        }
+        // A user layer's raise holds against the project's attempt to lower it again.
+        let user = layer(LayerKind::User, "profile = \"production\"\n");
+        let proj = layer(LayerKind::Project, "profile = \"prototype\"\n");
+        let (p, notes) = chosen(&[user, proj], Some(Prototype));
+        assert_eq!((p, notes.len()), (Production, 1));
+    }
+
+    #[test]
+    fn trusted_layers_choose_and_fix_the_profile() {
+        let managed = layer(LayerKind::Managed, "profile = \"prototype\"\n");
+        assert_eq!(
+            chosen(std::slice::from_ref(&managed), None).0,
+            Profile::Prototype
+        );
+        let fixed = layer(
+            LayerKind::Managed,
+            "profile = \"production\"\nfix-profile = true\n",
+        );
+        let cli = layer(LayerKind::CommandLine, "profile = \"ci\"\n");
+        let e = merge(&[cli, fixed.clone()], None, None).unwrap_err();
+        assert!(matches!(e, PolicyError::ProfileFixed { .. }), "{e}");
+        let e = merge(&[managed], Some(Profile::Ci), None).unwrap_err();
+        assert!(e.to_string().contains("--profile"), "{e}");
+        // Under a fixed profile, a project's lowering is ignored like any other.
+        let proj = layer(LayerKind::Project, "profile = \"prototype\"\n");
+        let (p, notes) = chosen(&[fixed, proj], None);
+        assert_eq!((p, notes.len()), (Profile::Production, 1));
     }
 
     #[test]

@@ -290,6 +290,10 @@ pub struct Policy {
     pub profile: Profile,
     /// Which layer chose the profile, and whether it was fixed.
     pub profile_source: String,
+    /// `profile` lines of user and project layers that were ignored because they would have
+    /// lowered the profile (or set anything but production over prototype), each with its file
+    /// and line: shown by `policy check`, `explain` and `doctor`, and flagged in the audit.
+    pub profile_notes: Vec<String>,
     pub classification: Classification,
     pub classification_source: String,
     /// What `ask` becomes where nobody can answer (C18).

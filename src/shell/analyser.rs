@@ -91,10 +91,26 @@ pub(crate) struct Analyser<'e, 'a> {
     heredoc_tables: Vec<Vec<HereDoc>>,
     /// The filesystem walk all the command's globs share.
     walk: super::glob::Walk,
+    /// The give-up path (`super::rescan`): the analysis stopped at a cap or a parse error
+    /// somewhere in the command itself, and the strings it would have run but did not parse.
+    gave_up: bool,
+    gave_up_on: Vec<String>,
+    gave_up_bytes: usize,
 }
 
 /// Runs the analysis of one command line.
 pub(crate) fn run(command: &str, env: &ShellEnv) -> ShellReport {
+    run_level(command, env, 0, &mut super::rescan::budget_for(command)).0
+}
+
+/// [`run`] at rescan depth `level` (0: the command itself), within a rescan byte budget; and
+/// whether the command parsed.
+pub(crate) fn run_level(
+    command: &str,
+    env: &ShellEnv,
+    level: usize,
+    budget: &mut usize,
+) -> (ShellReport, bool) {
     let mut a = Analyser {
         env,
         st: std::rc::Rc::new(State {
@@ -125,19 +141,34 @@ pub(crate) fn run(command: &str, env: &ShellEnv) -> ShellReport {
         script_bytes: 0,
         heredoc_tables: Vec::new(),
         walk: Default::default(),
+        gave_up: false,
+        gave_up_on: Vec::new(),
+        gave_up_bytes: 0,
     };
-    match parser::parse(command) {
+    let parsed = parser::parse(command);
+    let ok = parsed.is_ok();
+    match parsed {
         Ok(script) => a.walk_script(&script),
-        Err(e) => a.opaque(
+        Err(e) => a.give_up(
             &excerpt(command),
             &format!("the command could not be parsed ({e})"),
         ),
     }
     programs::check_all(&mut a.report, env);
+    // Where the analysis gave up, the dangerous findings of what it could read still decide.
+    // The command itself is cut into fragments once, at the first level; below it only the
+    // strings a fragment runs are (a fragment cut again is the same fragment).
+    let mut texts: Vec<&str> = a.gave_up_on.iter().map(String::as_str).collect();
+    if a.gave_up && level == 0 {
+        texts.insert(0, command);
+    }
+    if !texts.is_empty() {
+        super::rescan::rescan(&mut a.report, &texts, env, level, budget);
+    }
     let lines: Vec<String> = a.report.commands.iter().map(|c| c.to_string()).collect();
     a.report.normalised = lines.join("\n");
     dedup_findings(&mut a.report.findings);
-    a.report
+    (a.report, ok)
 }
 
 fn dedup_findings(findings: &mut Vec<Finding>) {
@@ -206,6 +237,25 @@ fn is_harmless_device(p: &str) -> bool {
 }
 
 impl<'e, 'a> Analyser<'e, 'a> {
+    /// [`Self::opaque`] where the analysis stops at a cap or a parse error: the command is
+    /// then rescanned for dangerous fragments (`super::rescan`).
+    fn give_up(&mut self, subject: &str, what: &str) {
+        self.gave_up = true;
+        self.opaque(subject, what);
+    }
+
+    /// [`Self::give_up`] on a string the command would run (`bash -c`, `eval`, a script).
+    /// The strings kept are bounded ([`super::rescan::KEPT_MAX`] bytes in all); the command
+    /// itself, which holds every literal one, is rescanned too.
+    fn give_up_on(&mut self, text: &str, what: &str) {
+        self.gave_up = true;
+        if self.gave_up_bytes + text.len() <= super::rescan::KEPT_MAX {
+            self.gave_up_bytes += text.len();
+            self.gave_up_on.push(text.to_string());
+        }
+        self.opaque(&excerpt(text), what);
+    }
+
     pub(crate) fn opaque(&mut self, subject: &str, what: &str) {
         self.report.findings.push(Finding::new(
             OPAQUE,
@@ -239,13 +289,13 @@ impl<'e, 'a> Analyser<'e, 'a> {
     fn walk_list(&mut self, list: &List) {
         self.nest += 1;
         if self.nest > parser::MAX_DEPTH {
-            self.opaque("…", "the command nests deeper than hookguard analyses");
+            self.give_up("…", "the command nests deeper than hookguard analyses");
             self.nest -= 1;
             return;
         }
         for item in &list.items {
             if self.report.commands.len() >= MAX_COMMANDS {
-                self.opaque(
+                self.give_up(
                     "…",
                     "the command expands to more commands than hookguard analyses",
                 );
@@ -569,7 +619,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                     pattern: f.pattern,
                 })),
                 Err(e) => {
-                    self.opaque("…", &format!("a word could not be resolved ({e})"));
+                    self.give_up("…", &format!("a word could not be resolved ({e})"));
                     return None;
                 }
             }
@@ -1154,16 +1204,16 @@ impl<'e, 'a> Analyser<'e, 'a> {
     /// Parses and walks a string bash would run. `fresh`: in a new shell (state is restored).
     fn walk_string(&mut self, text: &str, origin: Origin, fresh: bool) {
         if self.reparse >= MAX_REPARSE {
-            self.opaque(
-                &excerpt(text),
+            self.give_up_on(
+                text,
                 "commands nest inside command strings deeper than hookguard analyses",
             );
             return;
         }
         self.script_bytes += text.len();
         if self.script_bytes > MAX_SCRIPT_TOTAL {
-            self.opaque(
-                &excerpt(text),
+            self.give_up_on(
+                text,
                 "the command runs more script text than hookguard analyses",
             );
             return;
@@ -1182,10 +1232,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                 }
                 self.reparse -= 1;
             }
-            Err(e) => self.opaque(
-                &excerpt(text),
-                &format!("a command string could not be parsed ({e})"),
-            ),
+            Err(e) => self.give_up_on(text, &format!("a command string could not be parsed ({e})")),
         }
     }
 

@@ -16,6 +16,7 @@ pub mod glob;
 pub mod interp;
 pub mod parser;
 pub mod programs;
+pub mod rescan;
 pub mod word;
 pub mod wrappers;
 
