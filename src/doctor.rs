@@ -248,12 +248,47 @@ pub fn run(o: &DoctorOptions) -> Vec<Check> {
 
     out.push(claude_version(o));
     let policy = policy_checks(o, first_args.as_deref().unwrap_or(&[]), &mut out);
+    if let Some(reg) = effective.first() {
+        out.push(sandbox_check(
+            o,
+            &layers,
+            reg,
+            first_args.as_deref().unwrap_or(&[]),
+        ));
+    }
     if let Some(p) = policy
         && p.classification >= Classification::OfficialSensitive
     {
         out.push(traffic_check(o, &layers, p.classification));
     }
     out
+}
+
+/// C19: the sandbox settings are on, can run here, and match the policy (`crate::sandbox`).
+fn sandbox_check(o: &DoctorOptions, layers: &[Layer], reg: &Layer, args: &[String]) -> Check {
+    let scope = match reg.label {
+        l if l.starts_with("managed") => install::Scope::Managed,
+        "user" => install::Scope::User,
+        _ => install::Scope::Project,
+    };
+    let docs: Vec<(&str, &Value)> = layers
+        .iter()
+        .filter_map(|l| l.doc.as_ref().map(|d| (l.label, d)))
+        .collect();
+    let binary = reg
+        .doc
+        .as_ref()
+        .and_then(|d| handlers(d).into_iter().next())
+        .and_then(|(_, _, h)| h.get("command").and_then(Value::as_str).map(PathBuf::from));
+    crate::sandbox::check(
+        &docs,
+        scope,
+        &o.roots.project,
+        &hook_options(args, o),
+        &o.env,
+        binary.as_deref(),
+        o.path_var.as_deref(),
+    )
 }
 
 /// Managed (and its drop-ins), user, project, local: each that exists, parsed.

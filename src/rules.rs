@@ -459,6 +459,7 @@ pub fn reference_markdown() -> String {
             r.id, r.what, r.why, r.example
         ));
     }
+    s.push_str(crate::sandbox::MAPPING_MARKDOWN);
     s
 }
 
