@@ -165,7 +165,6 @@ fn domain(p: &str) -> Option<String> {
     let d = p.trim().to_ascii_lowercase();
     let host = d.strip_prefix("*.").unwrap_or(&d);
     let ok = !host.is_empty()
-        && host.contains('.')
         && host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
@@ -185,6 +184,7 @@ pub fn compile(policy: &Policy, t: &Target) -> Compiled {
     let mut perm_deny: BTreeSet<String> = BTreeSet::new();
     let mut allowed_domains: BTreeSet<String> = BTreeSet::new();
     let mut denied_domains: BTreeSet<String> = BTreeSet::new();
+    let mut rule_only: Vec<String> = Vec::new();
 
     // C2: excluded files are unreadable, to the Read tool (a permission rule) and to every
     // sandboxed process (denyRead; the client expands its globs before each command).
@@ -203,33 +203,40 @@ pub fn compile(policy: &Policy, t: &Target) -> Compiled {
                     if !carved {
                         perm_deny.insert(format!("Read({})", rule_path(&p.written)));
                     }
-                    notes.push(format!(
-                        "excluded `{}` is relative: at {} scope only the Read rule carries it (sandbox paths there resolve against the settings file's own directory)",
-                        p.written,
-                        t.scope.as_str()
-                    ));
+                    rule_only.push(p.written.clone());
                 }
                 Spelled::Path(s) => {
+                    // No Read rule beside it: the client checks Read rules before any hook, so
+                    // a Read, Edit or Write of the file would be refused without hookguard
+                    // deciding or auditing it (measured). denyRead holds every Bash command.
                     deny_read.insert(s);
-                    if !carved {
-                        perm_deny.insert(format!("Read({})", rule_path(&p.written)));
-                    }
                 }
             }
             if carved {
-                // A Read rule cannot be re-opened for the templates; denyRead can (allowRead).
-                for tpl in crate::controls::files::ENV_TEMPLATES {
-                    if t.scope == Scope::Project {
+                if t.scope == Scope::Project {
+                    // denyRead can be re-opened for the templates (allowRead); a Read rule
+                    // could not, so at user and managed scope the pattern has no rule at all.
+                    for tpl in crate::controls::files::ENV_TEMPLATES {
                         allow_read.insert(format!("**/{tpl}"));
                     }
+                } else {
+                    notes.push(format!(
+                        "excluded `{}` spares the templates ({}), which a Read rule cannot do: at {} scope the hook alone holds it",
+                        p.written,
+                        crate::controls::files::ENV_TEMPLATES.join(", "),
+                        t.scope.as_str()
+                    ));
                 }
-                notes.push(format!(
-                    "excluded `{}` spares the templates ({}): it is a denyRead entry with allowRead for them, and no Read rule, which could not spare them",
-                    p.written,
-                    crate::controls::files::ENV_TEMPLATES.join(", ")
-                ));
             }
         }
+    }
+
+    if !rule_only.is_empty() {
+        notes.push(format!(
+            "at {} scope relative sandbox paths would resolve under the settings file's own directory, so these excluded patterns are Read rules, which the client applies to sandboxed commands against the working directory; it also checks them before any hook, so a Read, Edit or Write of such a file is refused by the client and is not in hookguard's audit log: {}",
+            t.scope.as_str(),
+            rule_only.join(", ")
+        ));
     }
 
     // C4: production paths, as the profile says.
@@ -260,7 +267,14 @@ pub fn compile(policy: &Policy, t: &Target) -> Compiled {
     }
     let self_protect = denies(policy, "self.protected");
     if self_protect {
-        deny_write.insert(spell_abs(&t.project_root.join(".claude"), t));
+        if t.scope == Scope::Project {
+            deny_write.insert(spell_abs(&t.project_root.join(".claude"), t));
+        } else {
+            // No single project: the files in whichever project the session runs in.
+            for f in ["settings.json", "settings.local.json", "hookguard.toml"] {
+                perm_deny.insert(format!("Edit(./.claude/{f})"));
+            }
+        }
         for (kind, file) in &policy.layers {
             let f = Path::new(file);
             if *kind != crate::policy::LayerKind::Builtin && f.is_absolute() {
@@ -1085,4 +1099,245 @@ pub fn run_command(cmd: &SandboxCommand) -> Result<String, String> {
         s.push_str(&format!("# note: {n}\n"));
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Layer, LayerKind};
+
+    fn policy(profile: Profile, extra: &str) -> Policy {
+        let layers = if extra.is_empty() {
+            vec![]
+        } else {
+            vec![
+                Layer::parse(
+                    LayerKind::CommandLine,
+                    "/etc/hg/x.toml".into(),
+                    extra.into(),
+                )
+                .unwrap(),
+            ]
+        };
+        crate::policy::merge(&layers, Some(profile), Some(Path::new("/home/u"))).unwrap()
+    }
+
+    fn target(scope: Scope, project: &Path) -> Target {
+        Target {
+            scope,
+            project_root: project.to_path_buf(),
+            home: Some(PathBuf::from("/home/u")),
+            audit_log: Some(PathBuf::from("/home/u/.local/state/hookguard/audit.jsonl")),
+            binary: Some(PathBuf::from("/usr/local/bin/hookguard")),
+        }
+    }
+
+    fn strs(v: &Value, ptr: &str) -> Vec<String> {
+        v.pointer(ptr)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn ci_project_compiles_the_four_controls() {
+        let c = compile(
+            &policy(Profile::Ci, ""),
+            &target(Scope::Project, Path::new("/nonexistent-hg")),
+        );
+        let d = &c.doc;
+        assert_eq!(d["sandbox"]["enabled"], true);
+        assert_eq!(d["sandbox"]["failIfUnavailable"], true);
+        assert_eq!(d["sandbox"]["allowUnsandboxedCommands"], false);
+        let read = strs(d, "/sandbox/filesystem/denyRead");
+        for want in [
+            "**/.env",
+            "**/keys",
+            "~/.ssh",
+            "**/*.pem",
+            "**/deploy/prod*",
+        ] {
+            assert!(read.contains(&want.to_string()), "{want} in {read:?}");
+        }
+        assert!(read.iter().all(|r| !r.starts_with("/etc")), "{read:?}");
+        // No Read rules at project scope: the client would check them before the hook, and
+        // denyRead carries every pattern there.
+        assert!(d.pointer("/permissions").is_none(), "{d}");
+        // The templates stay readable: allowRead re-opens them within `.env.*`.
+        assert!(strs(d, "/sandbox/filesystem/allowRead").contains(&"**/.env.example".to_string()));
+        let write = strs(d, "/sandbox/filesystem/denyWrite");
+        for want in [
+            "./.claude",
+            "/usr/local/bin/hookguard",
+            "~/.local/state/hookguard",
+        ] {
+            assert!(write.contains(&want.to_string()), "{want} in {write:?}");
+        }
+        // Project scope: strictAllowlist would be ignored, so it is not written, and said so.
+        assert!(d.pointer("/sandbox/network/strictAllowlist").is_none());
+        assert!(c.notes.iter().any(|n| n.contains("strictAllowlist")));
+    }
+
+    #[test]
+    fn prototype_is_not_a_hard_gate_and_managed_locks_domains() {
+        let c = compile(
+            &policy(Profile::Prototype, ""),
+            &target(Scope::Project, Path::new("/p")),
+        );
+        assert!(c.doc.pointer("/sandbox/failIfUnavailable").is_none());
+        assert!(c.doc.pointer("/sandbox/allowUnsandboxedCommands").is_none());
+        // production.path-read is defer in prototype: no production denyRead.
+        assert!(
+            !strs(&c.doc, "/sandbox/filesystem/denyRead").contains(&"**/deploy/prod*".to_string())
+        );
+
+        let p = policy(
+            Profile::Ci,
+            "[web]\nallow-domains = [\"*.example.gov.uk\", \"localhost\", \"db-*.x\"]\n[production]\nidentifiers = [\"*.live.example.gov.uk\"]\n[files]\nwrite-roots = [\"/srv/out\"]\n",
+        );
+        let c = compile(&p, &target(Scope::Managed, Path::new("/p")));
+        let d = &c.doc;
+        assert_eq!(
+            strs(d, "/sandbox/network/allowedDomains"),
+            vec!["*.example.gov.uk", "localhost"]
+        );
+        assert_eq!(
+            strs(d, "/sandbox/network/deniedDomains"),
+            vec!["*.live.example.gov.uk"]
+        );
+        assert_eq!(d["sandbox"]["network"]["allowManagedDomainsOnly"], true);
+        assert_eq!(d["sandbox"]["network"]["strictAllowlist"], true);
+        assert_eq!(strs(d, "/sandbox/filesystem/allowWrite"), vec!["/srv/out"]);
+        assert!(c.notes.iter().any(|n| n.contains("db-*.x")));
+        // Managed scope: relative patterns only as rules; the project's files as Edit rules.
+        assert!(!strs(d, "/sandbox/filesystem/denyRead").contains(&"**/.env".to_string()));
+        let deny = strs(d, "/permissions/deny");
+        assert!(deny.contains(&"Read(**/.env)".to_string()), "{deny:?}");
+        assert!(
+            !deny.contains(&"Read(**/.env.*)".to_string()),
+            "templates stay readable"
+        );
+        assert!(!deny.iter().any(|r| r.contains("etc")), "{deny:?}");
+        assert!(strs(d, "/sandbox/filesystem/denyRead").contains(&"~/.ssh".to_string()));
+        assert!(
+            strs(d, "/permissions/deny").contains(&"Edit(./.claude/hookguard.toml)".to_string())
+        );
+        assert!(strs(d, "/sandbox/filesystem/denyWrite").contains(&"/etc/hg/x.toml".to_string()));
+    }
+
+    #[test]
+    fn write_protection_globs_are_expanded_against_the_tree() {
+        let root = std::env::temp_dir().join(format!("hg-sbx-expand-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("deploy/prod-eu/sub")).unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("deploy/prod-eu/sub/a.yaml"), "").unwrap();
+        std::fs::write(root.join("src/app.prod.json"), "").unwrap();
+        std::fs::write(root.join("src/app.json"), "").unwrap();
+        let c = compile(
+            &policy(Profile::Production, ""),
+            &target(Scope::Project, &root),
+        );
+        let write = strs(&c.doc, "/sandbox/filesystem/denyWrite");
+        assert!(write.contains(&"./deploy/prod-eu".to_string()), "{write:?}");
+        assert!(
+            write.contains(&"./src/app.prod.json".to_string()),
+            "{write:?}"
+        );
+        assert!(!write.iter().any(|w| w.ends_with("app.json")), "{write:?}");
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n.contains("run `hookguard install` again"))
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn apply_never_loosens_and_undo_restores_exactly() {
+        let p = Path::new("s.json");
+        let original = json!({
+            "model": "x",
+            "permissions": {"allow": ["Bash(ls)"], "deny": ["Read(**/.env)"]},
+            "sandbox": {"enabled": false, "failIfUnavailable": true,
+                        "filesystem": {"denyRead": ["/data"]}}
+        });
+        let compiled = json!({
+            "sandbox": {"enabled": true, "failIfUnavailable": true, "allowUnsandboxedCommands": false,
+                        "filesystem": {"denyRead": ["**/.env", "/data"], "denyWrite": ["./.claude"]}},
+            "permissions": {"deny": ["Read(**/.env)", "Read(~/.ssh/**)"]}
+        });
+        let mut doc = original.clone();
+        let added = apply(&mut doc, &compiled, p).unwrap();
+        assert_eq!(
+            doc["sandbox"]["enabled"], true,
+            "a loose value is tightened"
+        );
+        assert_eq!(doc["sandbox"]["allowUnsandboxedCommands"], false);
+        assert_eq!(
+            strs(&doc, "/sandbox/filesystem/denyRead"),
+            vec!["/data", "**/.env"],
+            "existing entries kept, ours added once"
+        );
+        assert_eq!(added.lists["/permissions/deny"], vec!["Read(~/.ssh/**)"]);
+        assert!(
+            !added.scalars.contains_key("/sandbox/failIfUnavailable"),
+            "already strict"
+        );
+        assert!(differences(&doc, &compiled).is_empty());
+        // Applying again adds nothing.
+        let mut again = doc.clone();
+        assert_eq!(apply(&mut again, &compiled, p).unwrap(), Added::default());
+        undo(&mut doc, &added);
+        assert_eq!(doc, original);
+
+        // A stricter existing value is never replaced by a looser one.
+        let mut strict = json!({"sandbox": {"allowUnsandboxedCommands": false}});
+        let loose = json!({"sandbox": {"allowUnsandboxedCommands": false}});
+        apply(&mut strict, &loose, p).unwrap();
+        assert_eq!(strict["sandbox"]["allowUnsandboxedCommands"], false);
+        // A value that is not a boolean is refused, not overwritten.
+        let mut bad = json!({"sandbox": {"enabled": "yes"}});
+        assert!(apply(&mut bad, &compiled, p).is_err());
+    }
+
+    #[test]
+    fn differences_name_what_is_missing_or_wider() {
+        let compiled = json!({"sandbox": {"enabled": true, "allowUnsandboxedCommands": false,
+            "filesystem": {"denyRead": ["**/.env"]},
+            "network": {"allowedDomains": ["a.example"]}}});
+        let eff = json!({"sandbox": {"enabled": true, "allowUnsandboxedCommands": true,
+            "network": {"allowedDomains": ["a.example", "b.example"]}}});
+        let d = differences(&eff, &compiled);
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert!(d[0].contains("sandbox.allowUnsandboxedCommands` is true"));
+        assert!(d.iter().any(|x| x.contains("denyRead` lacks \"**/.env\"")));
+        assert!(
+            d.iter()
+                .any(|x| x.contains("\"b.example\", which the policy does not allow"))
+        );
+        // Layers: lists merge, booleans from the most authoritative file that sets them.
+        let managed = json!({"sandbox": {"enabled": true}});
+        let local = json!({"sandbox": {"enabled": false, "filesystem": {"denyRead": ["x"]}}});
+        let project = json!({"sandbox": {"filesystem": {"denyRead": ["y"]}}});
+        let e = effective(&[
+            ("project", &project),
+            ("local", &local),
+            ("managed", &managed),
+        ]);
+        assert_eq!(e["sandbox"]["enabled"], true);
+        assert_eq!(strs(&e, "/sandbox/filesystem/denyRead"), vec!["x", "y"]);
+    }
+
+    #[test]
+    fn domains_the_client_can_match() {
+        assert_eq!(domain("Example.GOV.uk").as_deref(), Some("example.gov.uk"));
+        assert_eq!(
+            domain("*.example.gov.uk").as_deref(),
+            Some("*.example.gov.uk")
+        );
+        assert_eq!(domain("localhost").as_deref(), Some("localhost"));
+        assert_eq!(domain("db-*.internal"), None);
+        assert_eq!(domain("*"), None);
+    }
 }
