@@ -249,12 +249,8 @@ pub fn run(o: &DoctorOptions) -> Vec<Check> {
     out.push(claude_version(o));
     let policy = policy_checks(o, first_args.as_deref().unwrap_or(&[]), &mut out);
     if let Some(reg) = effective.first() {
-        out.push(sandbox_check(
-            o,
-            &layers,
-            reg,
-            first_args.as_deref().unwrap_or(&[]),
-        ));
+        let args = first_args.as_deref().unwrap_or(&[]);
+        out.push(sandbox_check(o, &layers, &registered, reg, args));
     }
     if let Some(p) = policy
         && p.classification >= Classification::OfficialSensitive
@@ -265,12 +261,24 @@ pub fn run(o: &DoctorOptions) -> Vec<Check> {
 }
 
 /// C19: the sandbox settings are on, can run here, and match the policy (`crate::sandbox`).
-fn sandbox_check(o: &DoctorOptions, layers: &[Layer], reg: &Layer, args: &[String]) -> Check {
-    let scope = match reg.label {
-        l if l.starts_with("managed") => install::Scope::Managed,
-        "user" => install::Scope::User,
-        _ => install::Scope::Project,
-    };
+fn sandbox_check(
+    o: &DoctorOptions,
+    layers: &[Layer],
+    registered: &[&Layer],
+    reg: &Layer,
+    args: &[String],
+) -> Check {
+    let mut scopes = Vec::new();
+    for l in registered {
+        let s = match l.label {
+            l if l.starts_with("managed") => install::Scope::Managed,
+            "user" => install::Scope::User,
+            _ => install::Scope::Project,
+        };
+        if !scopes.contains(&s) {
+            scopes.push(s);
+        }
+    }
     let docs: Vec<(&str, &Value)> = layers
         .iter()
         .filter_map(|l| l.doc.as_ref().map(|d| (l.label, d)))
@@ -282,7 +290,7 @@ fn sandbox_check(o: &DoctorOptions, layers: &[Layer], reg: &Layer, args: &[Strin
         .and_then(|(_, _, h)| h.get("command").and_then(Value::as_str).map(PathBuf::from));
     crate::sandbox::check(
         &docs,
-        scope,
+        &scopes,
         &o.roots.project,
         &hook_options(args, o),
         &o.env,

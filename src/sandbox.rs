@@ -379,6 +379,8 @@ pub fn compile(policy: &Policy, t: &Target) -> Compiled {
         || (policy.classification >= Classification::OfficialSensitive
             && denies(policy, "sensitive.web"));
 
+    let deny_write = without_covered(deny_write);
+
     let mut sandbox = Map::new();
     sandbox.insert("enabled".into(), Value::Bool(true));
     if hard {
@@ -428,6 +430,19 @@ pub fn compile(policy: &Policy, t: &Target) -> Compiled {
         doc["permissions"] = json!({ "deny": list(perm_deny) });
     }
     Compiled { doc, notes }
+}
+
+/// The entries not already inside another entry (`./.claude/hookguard.toml` is inside
+/// `./.claude`), so that a file appearing under a protected directory is no drift.
+fn without_covered(set: BTreeSet<String>) -> BTreeSet<String> {
+    let dirs: Vec<String> = set.iter().filter(|e| !has_glob(e)).cloned().collect();
+    set.into_iter()
+        .filter(|e| {
+            !dirs
+                .iter()
+                .any(|d| d != e && e.starts_with(&format!("{}/", d.trim_end_matches('/'))))
+        })
+        .collect()
 }
 
 /// Whether a file named `name` is matched by the last segment of `glob` (`**/.env.*` and
@@ -968,7 +983,7 @@ fn find_program(name: &str, path_var: Option<&std::ffi::OsStr>) -> Option<PathBu
 #[allow(clippy::too_many_arguments)]
 pub fn check(
     layers: &[(&str, &Value)],
-    scope: Scope,
+    scopes: &[Scope],
     project: &Path,
     opts: &crate::run::HookOptions,
     env: &crate::run::Environment,
@@ -982,17 +997,32 @@ pub fn check(
         detail,
         fix,
     };
+    let scope = scopes.first().copied().unwrap_or(Scope::Project);
     let reinstall = format!("run `hookguard install --scope {}`", scope.as_str());
-    let (policy, compiled) = match compile_for(scope, project, opts, env, binary) {
-        Ok(x) => x,
-        Err(e) => {
-            return mk(
-                Status::Fail,
-                format!("cannot be compared with the policy, which does not load: {e}"),
-                None,
-            );
+    // Each settings file hookguard is registered in carries the policy compiled for its scope;
+    // what Claude Code combines is compared with all of them together.
+    let mut policy = None;
+    let mut compiled = json!({});
+    for s in scopes
+        .iter()
+        .chain(scopes.is_empty().then_some(&Scope::Project))
+    {
+        match compile_for(*s, project, opts, env, binary) {
+            Ok((p, c)) => {
+                // Merging compiled documents into one cannot meet a value of the wrong shape.
+                let _ = apply(&mut compiled, &c.doc, Path::new(""));
+                policy.get_or_insert(p);
+            }
+            Err(e) => {
+                return mk(
+                    Status::Fail,
+                    format!("cannot be compared with the policy, which does not load: {e}"),
+                    None,
+                );
+            }
         }
-    };
+    }
+    let policy = policy.expect("at least one scope is compiled");
     let eff = effective(layers);
     if eff.pointer("/sandbox/enabled") != Some(&Value::Bool(true)) {
         if policy.profile == Profile::Prototype {
@@ -1027,7 +1057,7 @@ pub fn check(
             );
         }
     }
-    let diffs = differences(&eff, &compiled.doc);
+    let diffs = differences(&eff, &compiled);
     if diffs.is_empty() {
         mk(Status::Ok, "on, consistent with the policy".into(), None)
     } else {
