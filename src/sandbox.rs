@@ -483,9 +483,8 @@ fn expand(policy: &Policy, prod: bool, protect: bool, t: &Target) -> (Vec<PathBu
             if is_dir && e.file_name() == ".git" {
                 continue;
             }
-            if is_dir && hit(&p.join(".hookguard-any-file")) {
-                out.push(p);
-            } else if hit(&p) {
+            // A directory is named whole when any file in it would match (`deploy/prod*/**`).
+            if (is_dir && hit(&p.join(".hookguard-any-file"))) || hit(&p) {
                 out.push(p);
             } else if is_dir {
                 stack.push(p);
