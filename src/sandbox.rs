@@ -845,7 +845,7 @@ pub fn for_install(
         let (policy, c) = compile_for(scope, &roots.project, &opts, &env, Some(&reg.binary))
             .map_err(|e| {
                 format!(
-                    "the sandbox settings are compiled from the policy, which does not load: {e}"
+                    "the sandbox settings are compiled from the policy, which does not load: {e} (correct the policy, or install with --no-sandbox)"
                 )
             })?;
         choice.wanted(policy.profile).then_some(c)
