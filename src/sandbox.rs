@@ -261,11 +261,14 @@ pub fn compile(policy: &Policy, t: &Target) -> Compiled {
 
     // C17 and C4 writes: the client does not expand denyWrite globs (measured), so concrete
     // paths are written, and globs are expanded against the project tree.
-    let mut protect_globs: Vec<&PathPatterns> = vec![&policy.protected];
+    let self_protect = denies(policy, "self.protected");
+    let mut protect_globs: Vec<&PathPatterns> = Vec::new();
+    if self_protect {
+        protect_globs.push(&policy.protected);
+    }
     if prod_write {
         protect_globs.push(&policy.production_paths);
     }
-    let self_protect = denies(policy, "self.protected");
     if self_protect {
         if t.scope == Scope::Project {
             deny_write.insert(spell_abs(&t.project_root.join(".claude"), t));
@@ -302,9 +305,6 @@ pub fn compile(policy: &Policy, t: &Target) -> Compiled {
     }
     let mut expanded_any = false;
     for set in protect_globs {
-        if !self_protect && std::ptr::eq(set, &policy.protected) {
-            continue;
-        }
         for p in &set.patterns {
             let w = strip_all_below(&p.written);
             if !has_glob(w) {
