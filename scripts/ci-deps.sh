@@ -9,6 +9,8 @@
 #               SDK's optional Claude Code binaries): tests/settings_sdk_types.rs checks the
 #               settings snippets and what `install` writes against the SDK's `Settings` type;
 #               ajv (same place): tests/policy_schema.rs validates policies against our schema
+#   bubblewrap, socat  Claude Code's Bash sandbox on Linux, which `hookguard install` turns on
+#               (C19); the e2e sandbox scenarios and doctor's sandbox check need them
 # Then run the tests with HOOKGUARD_REQUIRE_TOOLS=1 so a missing tool fails instead of skipping.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +21,8 @@ command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need="$need 
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 { command -v flock && command -v setpriv; } >/dev/null 2>&1 || need="$need util-linux"
 command -v npm >/dev/null 2>&1 || need="$need npm"
+command -v bwrap >/dev/null 2>&1 || need="$need bubblewrap"
+command -v socat >/dev/null 2>&1 || need="$need socat"
 if [ -n "$need" ]; then
     apt-get update -qq
     # shellcheck disable=SC2086
@@ -38,4 +42,4 @@ if [ ! -f "$sdk_types/node_modules/typescript/bin/tsc" ] \
     npm install --silent --no-audit --no-fund --ignore-scripts --omit=optional --save-exact \
         --prefix "$sdk_types" @anthropic-ai/claude-agent-sdk@0.3.336 typescript@5.9.3 ajv@8.20.0
 fi
-echo "audit test tools ready: rsyslogd, chromium, flock, $tools/node_modules/axe-core, $sdk_types"
+echo "test tools ready: rsyslogd, chromium, flock, bwrap, socat, $tools/node_modules/axe-core, $sdk_types"

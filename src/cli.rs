@@ -35,6 +35,9 @@ pub enum Command {
     Uninstall(crate::install::UninstallArgs),
     /// Check that hookguard is registered, loads its policy and can audit; one line per check.
     Doctor(crate::doctor::DoctorArgs),
+    /// The policy compiled into Claude Code's sandbox and permission settings (C19).
+    #[command(subcommand)]
+    Sandbox(crate::sandbox::SandboxCommand),
 }
 
 #[derive(Debug, Args, Clone)]

@@ -250,6 +250,10 @@ pub fn run(o: &DoctorOptions) -> Vec<Check> {
 
     out.push(claude_version(o));
     let policy = policy_checks(o, first_args.as_deref().unwrap_or(&[]), &mut out);
+    if let Some(reg) = effective.first() {
+        let args = first_args.as_deref().unwrap_or(&[]);
+        out.push(sandbox_check(o, &layers, &registered, reg, args));
+    }
     if let Some(p) = policy
         && p.classification >= Classification::OfficialSensitive
     {
@@ -301,6 +305,45 @@ fn differing_registrations(effective: &[&Layer]) -> Option<Check> {
         ),
         Some("keep one: `hookguard uninstall --scope user` or `--scope project` for the one you do not want".into()),
     ))
+}
+
+/// C19: the sandbox settings are on, can run here, and match the policy (`crate::sandbox`).
+fn sandbox_check(
+    o: &DoctorOptions,
+    layers: &[Layer],
+    registered: &[&Layer],
+    reg: &Layer,
+    args: &[String],
+) -> Check {
+    let mut scopes = Vec::new();
+    for l in registered {
+        let s = match l.label {
+            l if l.starts_with("managed") => install::Scope::Managed,
+            "user" => install::Scope::User,
+            _ => install::Scope::Project,
+        };
+        if !scopes.contains(&s) {
+            scopes.push(s);
+        }
+    }
+    let docs: Vec<(&str, &Value)> = layers
+        .iter()
+        .filter_map(|l| l.doc.as_ref().map(|d| (l.label, d)))
+        .collect();
+    let binary = reg
+        .doc
+        .as_ref()
+        .and_then(|d| handlers(d).into_iter().next())
+        .and_then(|(_, _, h)| h.get("command").and_then(Value::as_str).map(PathBuf::from));
+    crate::sandbox::check(
+        &docs,
+        &scopes,
+        &o.roots.project,
+        &hook_options(args, o),
+        &o.env,
+        binary.as_deref(),
+        o.path_var.as_deref(),
+    )
 }
 
 /// Managed (and its drop-ins), user, project, local: each that exists, parsed.

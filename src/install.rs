@@ -546,15 +546,19 @@ pub fn install(
     roots: &Roots,
     reg: &Registration,
     dry_run: bool,
+    sandbox: Option<&mut crate::sandbox::Install>,
 ) -> Result<Report, InstallError> {
     let path = roots.settings_file(scope)?;
     let old = read_settings(&path)?;
-    let doc = merged(
+    let mut doc = merged(
         old.clone().unwrap_or_else(|| Value::Object(Map::new())),
         reg,
         scope,
         &path,
     )?;
+    if let Some(sb) = sandbox {
+        sb.merge(&mut doc, &path)?;
+    }
     write_to(
         &path,
         old.as_ref(),
@@ -567,7 +571,12 @@ pub fn install(
 /// `hookguard uninstall`: every hookguard handler out of the scope's settings file. Managed
 /// scope leaves `allowManagedHooksOnly` and `requiredMinimumVersion` alone: they may be the
 /// administrator's own choice, and the backup holds what was there before.
-pub fn uninstall(scope: Scope, roots: &Roots, dry_run: bool) -> Result<Report, InstallError> {
+pub fn uninstall(
+    scope: Scope,
+    roots: &Roots,
+    dry_run: bool,
+    sandbox: Option<&mut crate::sandbox::Install>,
+) -> Result<Report, InstallError> {
     let path = roots.settings_file(scope)?;
     let Some(old) = read_settings(&path)? else {
         return Ok(Report {
@@ -580,6 +589,9 @@ pub fn uninstall(scope: Scope, roots: &Roots, dry_run: bool) -> Result<Report, I
     };
     let mut doc = old.clone();
     remove(&mut doc, &path)?;
+    if let Some(sb) = sandbox {
+        sb.merge(&mut doc, &path)?;
+    }
     write_to(
         &path,
         Some(&old),
@@ -769,6 +781,13 @@ pub struct InstallArgs {
     /// Print the settings file that would be written, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also compile the policy into Claude Code's sandbox settings for the prototype profile
+    /// (production and ci get them by default).
+    #[arg(long, conflicts_with = "no_sandbox")]
+    pub sandbox: bool,
+    /// Leave the sandbox settings out (and take out what an earlier install added).
+    #[arg(long)]
+    pub no_sandbox: bool,
     #[command(flatten)]
     pub roots: RootArgs,
 }
@@ -841,15 +860,24 @@ pub fn run_install(a: &InstallArgs) -> Result<String, String> {
         timeout: a.timeout,
     };
     let roots = a.roots.roots();
-    install(a.scope, &roots, &reg, a.dry_run)
-        .map(|r| r.to_string())
-        .map_err(|e| e.to_string())
+    let choice = crate::sandbox::Choice::from_flags(a.sandbox, a.no_sandbox);
+    let mut sb =
+        crate::sandbox::for_install(a.scope, &roots, &reg, choice, a.roots.home.is_some())?;
+    let r = install(a.scope, &roots, &reg, a.dry_run, Some(&mut sb)).map_err(|e| e.to_string())?;
+    if !a.dry_run {
+        sb.commit()?;
+    }
+    Ok(format!("{r}\n{}", sb.summary()))
 }
 
 /// Runs `uninstall` for `main`.
 pub fn run_uninstall(a: &UninstallArgs) -> Result<String, String> {
     let roots = a.roots.roots();
-    let r = uninstall(a.scope, &roots, a.dry_run).map_err(|e| e.to_string())?;
+    let mut sb = crate::sandbox::for_uninstall(a.scope, &roots, a.roots.home.is_some())?;
+    let r = uninstall(a.scope, &roots, a.dry_run, Some(&mut sb)).map_err(|e| e.to_string())?;
+    if !a.dry_run {
+        sb.commit()?;
+    }
     let mut s = r.to_string();
     if a.scope == Scope::Managed && r.changed {
         s.push_str("\nnote: allowManagedHooksOnly, requiredMinimumVersion, permissions.disableBypassPermissionsMode and the permissions.deny rules were left as they are; remove them by hand if only hookguard needed them");

@@ -20,6 +20,7 @@ pub mod policytest;
 pub mod redact;
 pub mod rules;
 pub mod run;
+pub mod sandbox;
 pub mod scan;
 pub mod session;
 pub mod shell;

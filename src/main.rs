@@ -123,6 +123,7 @@ fn main() -> ExitCode {
         }
         Command::Install(args) => text(hookguard::install::run_install(&args)),
         Command::Uninstall(args) => text(hookguard::install::run_uninstall(&args)),
+        Command::Sandbox(cmd) => text(hookguard::sandbox::run_command(&cmd)),
         Command::Doctor(args) => {
             let (report, well) = hookguard::doctor::run_doctor(&args);
             print!("{report}");

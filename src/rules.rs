@@ -495,6 +495,7 @@ pub fn reference_markdown() -> String {
         ));
     }
     s.push_str(TOOLING);
+    s.push_str(crate::sandbox::MAPPING_MARKDOWN);
     s
 }
 

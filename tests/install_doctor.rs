@@ -284,3 +284,65 @@ fn official_sensitive_needs_nonessential_traffic_off() {
         "{out}"
     );
 }
+
+/// C19: a fresh install compiles the policy into the sandbox settings and doctor says they
+/// match; a policy changed afterwards is drift, named with its fix, until install runs again.
+#[test]
+fn the_sandbox_is_on_and_drift_is_named() {
+    let t = Tree::new("sandbox");
+    t.install(&["--scope", "project"]);
+    t.fake_claude("2.1.330");
+    let (ok, out) = t.doctor(&[]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        line(&out, "sandbox"),
+        vec!["ok   sandbox: on, consistent with the policy"],
+        "{out}"
+    );
+
+    std::fs::write(
+        t.p("proj/.claude/hookguard.toml"),
+        "[files]\nexclude = [\"**/notes/private.txt\"]\n",
+    )
+    .unwrap();
+    let (ok, out) = t.doctor(&[]);
+    assert!(!ok, "{out}");
+    let l = line(&out, "sandbox");
+    assert!(
+        l[0].starts_with("FAIL")
+            && l[0].contains("`sandbox.filesystem.denyRead` lacks \"**/notes/private.txt\"")
+            && l[0].contains("fix: run `hookguard install --scope project`"),
+        "{out}"
+    );
+
+    // Someone loosens the settings by hand: named too.
+    let settings = t.p("proj/.claude/settings.json");
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    doc["sandbox"]["allowUnsandboxedCommands"] = json!(true);
+    write(&settings, &doc);
+    let (_, out) = t.doctor(&[]);
+    assert!(
+        line(&out, "sandbox")[0].contains("`sandbox.allowUnsandboxedCommands` is true"),
+        "{out}"
+    );
+
+    t.install(&["--scope", "project"]);
+    let (ok, out) = t.doctor(&[]);
+    assert!(ok, "{out}");
+    assert!(line(&out, "sandbox")[0].starts_with("ok"), "{out}");
+
+    // Left out: a warning for production, with the fix.
+    t.install(&["--scope", "project", "--no-sandbox"]);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    // Everything install added is gone; the value set by hand before the last install is
+    // what that install found, so it is what is left.
+    assert_eq!(
+        doc["sandbox"],
+        json!({"allowUnsandboxedCommands": true}),
+        "{doc}"
+    );
+    let (ok, out) = t.doctor(&[]);
+    assert!(ok, "{out}");
+    let l = line(&out, "sandbox");
+    assert!(l[0].starts_with("warn") && l[0].contains("off"), "{out}");
+}

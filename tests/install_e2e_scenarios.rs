@@ -3,7 +3,14 @@
 
 use serde_json::Value;
 
-const HOOKGUARD_KEYS: &[&str] = &["profile", "policies", "tee", "binary"];
+const HOOKGUARD_KEYS: &[&str] = &[
+    "profile",
+    "policies",
+    "tee",
+    "binary",
+    "scope",
+    "install_args",
+];
 
 #[test]
 fn every_e2e_scenario_is_well_formed() {

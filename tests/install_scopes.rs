@@ -149,7 +149,12 @@ fn user_scope_merges_backs_up_is_idempotent_and_uninstalls() {
     let doc = read(&settings);
     assert_registered(&doc, &["hook"]);
     assert_eq!(doc["model"], "opus");
-    assert_eq!(doc["permissions"], original["permissions"]);
+    // The person's own rules are kept; the sandbox compile adds deny rules beside them (C19).
+    assert_eq!(
+        doc["permissions"]["allow"],
+        original["permissions"]["allow"]
+    );
+    assert_eq!(doc["sandbox"]["enabled"], true);
     assert_eq!(doc["env"], original["env"]);
     assert_eq!(
         doc["hooks"]["PreToolUse"][0]["hooks"][0], other,
@@ -411,4 +416,93 @@ fn binary_names_a_stable_path() {
         "/nonexistent/hookguard",
     ]);
     assert_eq!(o.status.code(), Some(2), "missing: {o:?}");
+}
+
+/// C19: install writes the sandbox settings for production and ci, only with `--sandbox` for
+/// prototype, never with `--no-sandbox`; uninstall takes out exactly what install added and
+/// keeps what the person had, even where it overlaps.
+#[test]
+fn sandbox_settings_follow_the_profile_and_uninstall_keeps_the_persons_own() {
+    let t = Tree::new("sandbox");
+    let settings = t.proj().join(".claude/settings.json");
+    let original = json!({
+        "sandbox": {"failIfUnavailable": true, "filesystem": {"denyRead": ["**/.env", "/data"]}},
+        "permissions": {"deny": ["Bash(rm -rf *)"]}
+    });
+    write(&settings, &original);
+
+    let o = t.run(&["install", "--scope", "project", "--profile", "prototype"]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        read(&settings)["sandbox"],
+        original["sandbox"],
+        "prototype: opt-in"
+    );
+
+    let o = t.run(&[
+        "install",
+        "--scope",
+        "project",
+        "--profile",
+        "prototype",
+        "--sandbox",
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        stdout(&o).contains("sandbox: the policy is compiled"),
+        "{}",
+        stdout(&o)
+    );
+    let doc = read(&settings);
+    assert_eq!(doc["sandbox"]["enabled"], true);
+    assert!(
+        doc["sandbox"].get("allowUnsandboxedCommands").is_none(),
+        "{doc}"
+    );
+
+    let o = t.run(&["install", "--scope", "project", "--profile", "ci"]);
+    assert!(o.status.success(), "{o:?}");
+    let doc = read(&settings);
+    assert_eq!(doc["sandbox"]["allowUnsandboxedCommands"], false);
+    assert_eq!(doc["sandbox"]["failIfUnavailable"], true);
+    let deny_read: Vec<&str> = doc["sandbox"]["filesystem"]["denyRead"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        deny_read.iter().filter(|r| **r == "**/.env").count(),
+        1,
+        "{deny_read:?}"
+    );
+    assert!(deny_read.contains(&"~/.ssh"), "{deny_read:?}");
+    assert!(
+        doc["sandbox"]["filesystem"]["denyWrite"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("./.claude")),
+        "{doc}"
+    );
+    let o = t.run(&["install", "--scope", "project", "--profile", "ci"]);
+    assert!(stdout(&o).contains("already up to date"), "{}", stdout(&o));
+
+    let o = t.run(&["uninstall", "--scope", "project"]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        read(&settings),
+        original,
+        "only what install added is taken out"
+    );
+
+    let o = t.run(&[
+        "install",
+        "--scope",
+        "project",
+        "--profile",
+        "ci",
+        "--no-sandbox",
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(read(&settings)["sandbox"], original["sandbox"]);
 }

@@ -274,7 +274,12 @@ def hookguard_register(sc, m, a, proj, home, run, logs, notes):
     document it wrote (with the tee spliced in unless "tee": false), and the audit log path.
 
     scenario "hookguard": {"profile": "ci", "policies": {"name.toml": "text"},
-                           "tee": true, "binary": "present" | "missing"}"""
+                           "tee": true, "binary": "present" | "missing",
+                           "scope": "project" | "user", "install_args": ["--no-sandbox"]}
+
+    With "scope": "user" the registration (and the sandbox settings) go into the isolated
+    home's ~/.claude/settings.json, which is written back with the tee spliced in; the project
+    settings document returned is then empty."""
     hg = sc.get("hookguard") or {}
     if not a.hookguard:
         raise RuntimeError("this scenario registers hookguard: pass --hookguard BIN")
@@ -287,7 +292,9 @@ def hookguard_register(sc, m, a, proj, home, run, logs, notes):
         os.makedirs(os.path.join(run, "bin"), exist_ok=True)
         binary = os.path.join(run, "bin", "hookguard")
         shutil.copy2(src, binary)
-    cmd = [binary, "install", "--scope", "project", "--project", proj, "--home", home]
+    scope = hg.get("scope", "project")
+    cmd = [binary, "install", "--scope", scope, "--project", proj, "--home", home]
+    cmd += list(hg.get("install_args") or [])
     if hg.get("profile"):
         cmd += ["--profile", hg["profile"]]
     for name, text in subst(hg.get("policies") or {}, m).items():
@@ -306,7 +313,8 @@ def hookguard_register(sc, m, a, proj, home, run, logs, notes):
                         text=True, timeout=60)
     if p2.returncode != 0 or "up to date" not in p2.stdout:
         raise RuntimeError("hookguard install is not idempotent: %r %r" % (p2.stdout, p2.stderr))
-    path = os.path.join(proj, ".claude", "settings.json")
+    path = (os.path.join(home, ".claude", "settings.json") if scope == "user"
+            else os.path.join(proj, ".claude", "settings.json"))
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     if binary != src:
@@ -322,6 +330,9 @@ def hookguard_register(sc, m, a, proj, home, run, logs, notes):
                                      h["command"]] + list(h.get("args", []))
                         h["command"] = m["PYTHON"]
     audit = os.path.join(home, ".local", "state", "hookguard", "audit.jsonl")
+    if scope == "user":
+        write_json(path, doc)
+        return {}, audit
     return doc, audit
 
 
