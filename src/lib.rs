@@ -8,6 +8,7 @@ pub mod controls;
 pub mod decision;
 pub mod digest;
 pub mod doctor;
+pub mod effects;
 pub mod event;
 pub mod input;
 pub mod install;

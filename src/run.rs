@@ -162,6 +162,7 @@ fn setup(ev: &Event, opts: &HookOptions, env: &Environment) -> Setup {
         binary: env.binary.clone(),
         user_policy_dir: locations.user_dir(),
         managed_policy_dir: opts.managed_dir.clone(),
+        claude_config_dir: env.claude_config_dir.clone(),
         headless: env
             .entrypoint
             .as_deref()

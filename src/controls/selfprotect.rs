@@ -1,11 +1,20 @@
 //! C17, self-protection: no tool may rewrite the guard's policies, binary or audit log, nor the
 //! Claude Code settings that register it ("who watches the watchmen", claude-code#32376).
+//!
+//! Judged on effects (ADR 0014), not spellings: any write, delete, rename, link, lock or change
+//! of mode or owner whose path *is* a protected file, *lies within* a protected directory, or
+//! *contains* a protected file (an effect on a directory is an effect on everything under it).
+//! Names match case-insensitively (`.CLAUDE/Settings.json` is the same file on macOS), globs in
+//! a literal path are matched against the protected files, a hard link to a protected file is
+//! the file, and a target only known at run time that could be a protected file is refused in
+//! ci and asked about in production (`self.protected-runtime`).
 
 use super::Context;
 use crate::decision::Finding;
-use crate::paths::{NormPath, glob_text, is_within};
+use crate::effects::{Effect, Effects, Op, RuntimeEffect};
+use crate::paths::{NormPath, glob_text};
 use crate::policy::Policy;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Directories whose every file is protected, whatever the session.
 const MANAGED_SETTINGS_DIRS: &[&str] = &[
@@ -13,60 +22,89 @@ const MANAGED_SETTINGS_DIRS: &[&str] = &[
     "/Library/Application Support/ClaudeCode",
 ];
 
-/// Why `path` is protected, if it is.
+/// The names under a `.claude` directory that register or configure the guard.
+const CLAUDE_DIR_FILES: &[&str] = &["settings.json", "settings.local.json", "hookguard.toml"];
+
+fn lower(s: &std::ffi::OsStr) -> String {
+    s.to_string_lossy().to_lowercase()
+}
+
+/// `a == b`, comparing each component without regard to case.
+pub fn same_ci(a: &Path, b: &Path) -> bool {
+    a.components().count() == b.components().count() && within_ci(a, b)
+}
+
+/// `p` is `root` or lies beneath it, comparing components without regard to case.
+pub fn within_ci(p: &Path, root: &Path) -> bool {
+    let mut pc = p.components();
+    for r in root.components() {
+        match pc.next() {
+            Some(c) if lower(c.as_os_str()) == lower(r.as_os_str()) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn name_ci(p: &Path) -> String {
+    p.file_name().map(lower).unwrap_or_default()
+}
+
+/// Why `path` is protected (it is, or lies within, a protected file or directory), if it is.
 pub fn protected_because(path: &Path, policy: &Policy, ctx: &Context) -> Option<String> {
-    let text = glob_text(path);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let parent_name = path
-        .parent()
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    if parent_name == ".claude"
-        && matches!(
-            name.as_ref(),
-            "settings.json" | "settings.local.json" | "hookguard.toml"
-        )
-    {
+    let name = name_ci(path);
+    let parent = path.parent();
+    let parent_name = parent.map(name_ci).unwrap_or_default();
+    if parent_name == ".claude" && CLAUDE_DIR_FILES.contains(&name.as_str()) {
         return Some(format!(
             "`.claude/{name}` registers or configures the guard"
         ));
     }
+    let settings_name = name.starts_with("settings") && name.ends_with(".json");
     if let Some(home) = &ctx.home
-        && path.parent() == Some(home.join(".claude").as_path())
-        && name.starts_with("settings")
-        && name.ends_with(".json")
+        && settings_name
+        && parent.is_some_and(|p| same_ci(p, &home.join(".claude")))
     {
         return Some("the user's Claude Code settings register the guard".into());
     }
+    if let Some(dir) = &ctx.claude_config_dir
+        && settings_name
+        && parent.is_some_and(|p| same_ci(p, dir))
+    {
+        return Some(format!(
+            "`{}` is the Claude Code configuration directory (CLAUDE_CONFIG_DIR), whose settings register the guard",
+            dir.display()
+        ));
+    }
     for d in MANAGED_SETTINGS_DIRS {
-        if is_within(path, Path::new(d)) {
+        if within_ci(path, Path::new(d)) {
             return Some(format!("`{d}` holds the managed Claude Code settings"));
         }
     }
-    if is_within(path, &ctx.managed_policy_dir) {
+    if within_ci(path, &ctx.managed_policy_dir) {
         return Some("it is the managed hookguard policy".into());
     }
     if let Some(u) = &ctx.user_policy_dir
-        && is_within(path, u)
+        && within_ci(path, u)
     {
         return Some("it is the user's hookguard policy".into());
     }
-    if policy.layers.iter().any(|(_, f)| Path::new(f) == path) {
+    if policy
+        .layers
+        .iter()
+        .any(|(_, f)| same_ci(Path::new(f), path))
+    {
         return Some("it is a hookguard policy file in force".into());
     }
     if audit_file(path, &ctx.audit_log) {
-        return Some("it is the hookguard audit log".into());
+        return Some("it is the hookguard audit log, or its head or lock file".into());
     }
     if let Some(bin) = &ctx.binary
-        && path == bin
+        && (same_ci(path, bin) || same_ci(path, &crate::paths::resolve(bin)))
     {
         return Some("it is the hookguard binary".into());
     }
-    if let Some(p) = policy.protected.first_match(&text) {
+    if let Some(p) = policy.protected.first_match(&glob_text(path)) {
         return Some(format!("it matches the protected pattern `{}`", p.written));
     }
     None
@@ -75,35 +113,302 @@ pub fn protected_because(path: &Path, policy: &Policy, ctx: &Context) -> Option<
 /// The log itself, its rotated files and sidecars (`audit.jsonl.1`, `audit.jsonl.head`), and,
 /// when the log lives in a directory of its own named after hookguard, everything in it.
 fn audit_file(path: &Path, log: &Path) -> bool {
+    if log.as_os_str().is_empty() {
+        return false;
+    }
     let Some(dir) = log.parent() else {
-        return path == log;
+        return same_ci(path, log);
     };
     let own_dir = dir
         .file_name()
         .is_some_and(|n| n.to_string_lossy().contains("hookguard"));
-    if own_dir && is_within(path, dir) {
+    if own_dir && within_ci(path, dir) {
         return true;
     }
-    let log_name = log
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    path.parent() == Some(dir)
-        && path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(log_name.as_ref()))
+    let log_name = name_ci(log);
+    path.parent().is_some_and(|p| same_ci(p, dir)) && name_ci(path).starts_with(&log_name)
 }
 
-pub fn check(p: &NormPath, tool: &str, policy: &Policy, ctx: &Context, out: &mut Vec<Finding>) {
-    if let Some(why) = p.forms().find_map(|f| protected_because(f, policy, ctx)) {
-        out.push(Finding::new(
-            "self.protected",
-            "PR-06",
-            p.display(),
-            format!(
-                "{tool} of {} was refused: {why}, and the guard's own configuration, binary and audit trail may not be changed by the agent it guards (C17, PR-06). Ask the person to make this change themselves.",
-                p.display()
-            ),
+/// The protected files and directories this session knows by name, for the questions "does
+/// this directory contain one?", "does this glob name one?" and "is this a hard link to one?".
+pub fn known_targets(policy: &Policy, ctx: &Context) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let claude = ctx.project_root.join(".claude");
+    out.extend(CLAUDE_DIR_FILES.iter().map(|n| claude.join(n)));
+    if let Some(h) = &ctx.home {
+        let d = h.join(".claude");
+        out.push(d.join("settings.json"));
+        out.push(d.join("settings.local.json"));
+    }
+    if let Some(d) = &ctx.claude_config_dir {
+        out.push(d.join("settings.json"));
+        out.push(d.join("settings.local.json"));
+    }
+    out.extend(MANAGED_SETTINGS_DIRS.iter().map(PathBuf::from));
+    out.push(ctx.managed_policy_dir.clone());
+    out.extend(ctx.user_policy_dir.iter().cloned());
+    out.extend(policy.layers.iter().map(|(_, f)| PathBuf::from(f)));
+    if !ctx.audit_log.as_os_str().is_empty() {
+        out.push(ctx.audit_log.clone());
+        out.push(crate::audit::log::head_path(&ctx.audit_log));
+    }
+    out.extend(ctx.binary.iter().cloned());
+    out
+}
+
+/// Why a directory effect on `dir` reaches a protected file, if it does: a protected target
+/// that exists under it, or `dir` is a `.claude` directory. `names` narrows a selective delete.
+fn contains_protected(dir: &Path, names: &[String], targets: &[PathBuf]) -> Option<String> {
+    let picks = |p: &Path| {
+        names.is_empty()
+            || names.iter().any(|n| {
+                globset::GlobBuilder::new(n)
+                    .case_insensitive(true)
+                    .build()
+                    .map(|g| g.compile_matcher().is_match(name_ci(p)))
+                    .unwrap_or(true)
+            })
+    };
+    if names.is_empty() && name_ci(dir) == ".claude" {
+        return Some(format!(
+            "`{}` is a `.claude` directory, which holds the Claude Code settings that register the guard",
+            dir.display()
         ));
     }
+    targets
+        .iter()
+        .find(|t| {
+            !same_ci(t, dir)
+                && within_ci(t, dir)
+                && std::fs::symlink_metadata(t).is_ok()
+                && picks(t)
+        })
+        .map(|t| format!("it holds {}, which the guard protects", t.display()))
+}
+
+/// Why an existing file is a hard link to a protected one, if it is.
+fn hard_link_to(path: &Path, targets: &[PathBuf]) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path).ok()?;
+    if !m.is_file() || m.nlink() < 2 {
+        return None;
+    }
+    targets
+        .iter()
+        .filter(|t| !same_ci(t, path))
+        .find(|t| std::fs::metadata(t).is_ok_and(|tm| tm.dev() == m.dev() && tm.ino() == m.ino()))
+        .map(|t| {
+            format!(
+                "it is a hard link to {}, which the guard protects",
+                t.display()
+            )
+        })
+}
+
+fn glob_chars(s: &str) -> bool {
+    s.contains(['*', '?', '[']) || (s.contains('{') && s.contains(',') && s.contains('}'))
+}
+
+fn glob(pattern: &str) -> Option<globset::GlobMatcher> {
+    globset::GlobBuilder::new(pattern)
+        .case_insensitive(true)
+        .literal_separator(false)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+/// A protected target (or, for a whole-tree effect, a directory holding one) that a glob names.
+fn glob_names(pattern: &str, whole_tree: bool, targets: &[PathBuf]) -> Option<PathBuf> {
+    let g = glob(pattern)?;
+    targets.iter().find_map(|t| {
+        if g.is_match(glob_text(t)) {
+            return Some(t.clone());
+        }
+        if whole_tree {
+            return t
+                .ancestors()
+                .skip(1)
+                .take_while(|a| a.components().count() > 2)
+                .find(|a| g.is_match(glob_text(a)))
+                .map(Path::to_path_buf);
+        }
+        None
+    })
+}
+
+/// Why one effect touches a protected file, if it does.
+fn effect_because(
+    e: &Effect,
+    form: &Path,
+    policy: &Policy,
+    ctx: &Context,
+    targets: &[PathBuf],
+) -> Option<String> {
+    let text = glob_text(form);
+    if glob_chars(&text)
+        && let Some(t) = glob_names(&text, e.op.whole_tree() || e.recursive, targets)
+    {
+        return Some(format!(
+            "the pattern `{}` names {}, which the guard protects",
+            e.path.display(),
+            t.display()
+        ));
+    }
+    if let Some(why) = protected_because(form, policy, ctx) {
+        return Some(why);
+    }
+    if matches!(e.op, Op::Create | Op::Lock) {
+        return None;
+    }
+    // A recursive write into the project root (or above) is every build, extraction and
+    // checkout: what it overwrites is only known when it runs (docs/residual-risks.md). Below
+    // the root, a tree written into a `.claude` directory is judged by what it holds.
+    let tree_write =
+        matches!(e.op, Op::Write | Op::Into) && e.recursive && !within_ci(&ctx.project_root, form);
+    let tree = e.op.whole_tree() || tree_write;
+    if tree && !(e.selective && e.names.is_empty()) {
+        let names = if e.op == Op::Delete {
+            &e.names[..]
+        } else {
+            &[]
+        };
+        if let Some(why) = contains_protected(form, names, targets) {
+            return Some(why);
+        }
+    }
+    if matches!(e.op, Op::Write | Op::Attributes | Op::Into | Op::Replace) {
+        return hard_link_to(form, targets);
+    }
+    None
+}
+
+fn finding(e: &Effect, why: &str) -> Finding {
+    let what = match e.op {
+        Op::Write | Op::Into => "writing to",
+        Op::Create => "creating",
+        Op::Delete => "deleting",
+        Op::Attributes => "changing the mode or owner of",
+        Op::Rename => "moving",
+        Op::Link => "linking to",
+        Op::Replace => "replacing",
+        Op::Lock => "locking",
+        _ => "touching",
+    };
+    Finding::new(
+        "self.protected",
+        "PR-06",
+        e.path.display(),
+        format!(
+            "{} {what} {} was refused: {why}, and the guard's own configuration, binary and audit trail may not be changed by the agent it guards (C17, PR-06). Ask the person to make this change themselves.",
+            e.by,
+            e.path.display()
+        ),
+    )
+}
+
+/// Why a run-time target could be protected, if it could.
+fn runtime_because(
+    r: &RuntimeEffect,
+    policy: &Policy,
+    ctx: &Context,
+    targets: &[PathBuf],
+) -> Option<String> {
+    let whole = r.op.whole_tree() || r.op == Op::Write;
+    if let Some(p) = &r.pattern
+        && let Some(t) = glob_names(p, whole, targets)
+    {
+        return Some(format!(
+            "it could be {}, which the guard protects",
+            t.display()
+        ));
+    }
+    for p in &r.fed_from {
+        for form in p.forms() {
+            let holds = protected_because(form, policy, ctx)
+                .or_else(|| contains_protected(form, &[], targets));
+            if let Some(why) = holds {
+                return Some(format!(
+                    "it is taken from the output of a command that reads {} ({why})",
+                    p.display()
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// C17 for one effect.
+pub fn check_effect(
+    e: &Effect,
+    policy: &Policy,
+    ctx: &Context,
+    targets: &[PathBuf],
+    out: &mut Vec<Finding>,
+) {
+    if !e.op.mutates() {
+        return;
+    }
+    if let Some(why) = e
+        .path
+        .forms()
+        .find_map(|f| effect_because(e, f, policy, ctx, targets))
+    {
+        out.push(finding(e, &why));
+    }
+}
+
+/// C17 for the targets only known at run time.
+pub fn check_runtime(
+    runtime: &[RuntimeEffect],
+    policy: &Policy,
+    ctx: &Context,
+    targets: &[PathBuf],
+    out: &mut Vec<Finding>,
+) {
+    for r in runtime {
+        if let Some(why) = runtime_because(r, policy, ctx, targets) {
+            out.push(Finding::new(
+                "self.protected-runtime",
+                "PR-06",
+                r.shown.clone(),
+                format!(
+                    "{} {} of `{}` was refused: the path is only known when the command runs, and {why}; the guard's own configuration, binary and audit trail may not be changed by the agent it guards (C17, PR-06). Name the file literally, or ask the person to make this change themselves.",
+                    r.by,
+                    r.op.as_str(),
+                    r.shown
+                ),
+            ));
+        }
+    }
+}
+
+/// C17 over every effect of the call.
+pub fn check_effects(effects: &Effects, policy: &Policy, ctx: &Context, out: &mut Vec<Finding>) {
+    let targets = known_targets(policy, ctx);
+    for e in &effects.effects {
+        check_effect(e, policy, ctx, &targets, out);
+    }
+    check_runtime(&effects.runtime, policy, ctx, &targets, out);
+}
+
+/// C17 for one path a tool writes (kept for callers outside the effects pipeline).
+pub fn check(p: &NormPath, tool: &str, policy: &Policy, ctx: &Context, out: &mut Vec<Finding>) {
+    let e = Effect {
+        op: Op::Write,
+        path: p.clone(),
+        by: tool.to_string(),
+        recursive: false,
+        names: Vec::new(),
+        selective: false,
+    };
+    check_effects(
+        &Effects {
+            effects: vec![e],
+            runtime: Vec::new(),
+        },
+        policy,
+        ctx,
+        out,
+    );
 }

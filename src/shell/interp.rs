@@ -227,6 +227,8 @@ fn call_kind(lang: Lang, name: &str) -> Option<CallKind> {
             | "spawnv" | "spawnvp",
         ) => Shell,
         (Lang::Python, "exec" | "eval" | "compile") => CodeEval,
+        // Ruby's `File.write(path, data)`, `IO.binwrite(path, data)`.
+        (Lang::Ruby, "write" | "binwrite") => Write,
         (Lang::Node, "eval" | "Function") => CodeEval,
         (
             Lang::Perl | Lang::Ruby | Lang::Php,
@@ -340,6 +342,9 @@ pub fn scan(lang: Lang, code: &str) -> Scan {
                 let is_dest = call.arg_index == 1
                     || call.name.ends_with("writeFile")
                     || call.name.ends_with("writeFileSync")
+                    || call.name.ends_with("File.write")
+                    || call.name.ends_with("IO.write")
+                    || call.name.ends_with("binwrite")
                     || call.name.ends_with("write_text")
                     || call.name.ends_with("file_put_contents")
                     || call.name.ends_with("appendFile")

@@ -1,0 +1,408 @@
+//! The effects model: what a call *does*, whatever its tool or spelling (ADR 0014).
+//!
+//! Every PreToolUse event is reduced once, before the path controls run, to a list of typed
+//! [`Effect`]s: a file read or searched, written, created, deleted, renamed, linked, its mode or
+//! owner changed, locked; a file run. File tools give one effect per path field; Bash gives the
+//! effects of every access the shell analyser found, plus the targets it could only know at run
+//! time. Paths are normalised here, once ([`NormPath`]: absolute, `~`/`$HOME`, `..`, symlinks
+//! where they exist), and links made earlier in the same command are followed: a write through
+//! a link is also a write to what it points at.
+//!
+//! The path controls (C2, C3, C4, C17) are functions of these effects: they never read a tool's
+//! fields again.
+
+use crate::controls::Context;
+use crate::event::{Event, ToolKind};
+use crate::paths::NormPath;
+use crate::shell::{AccessKind, Change, ShellReport};
+use std::path::PathBuf;
+
+/// What an effect does to its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// The file's bytes may enter the context.
+    Read,
+    /// A search over the path (Grep, Glob): a read of everything under it.
+    Search,
+    /// The file's bytes change (or, with `recursive`, files under the directory do).
+    Write,
+    /// A new empty file or directory; nothing under it changes.
+    Create,
+    Delete,
+    /// Mode, owner, ACL, attributes. On a directory: everything under it.
+    Attributes,
+    /// Moved away: everything under it goes with it.
+    Rename,
+    /// A link is made to it: later writes through the link land in it.
+    Link,
+    /// Replaced as a whole (`ln -sfn X dir`, `mv -T`).
+    Replace,
+    /// A file that lands inside a directory (`cp f DIR/`): the effect's path is `DIR/NAME`.
+    Into,
+    /// A lock is taken on it (`flock FILE`).
+    Lock,
+    /// The file is run.
+    Exec,
+    /// A tool this version does not know names the path.
+    Named,
+}
+
+impl Op {
+    /// Whether the effect can change the file system.
+    pub fn mutates(self) -> bool {
+        !matches!(self, Op::Read | Op::Search | Op::Exec | Op::Named)
+    }
+
+    /// Whether the effect acts on everything under a directory it names, not on the name alone.
+    pub fn whole_tree(self) -> bool {
+        matches!(
+            self,
+            Op::Delete | Op::Attributes | Op::Rename | Op::Link | Op::Replace
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Read => "read",
+            Op::Search => "search",
+            Op::Write => "write",
+            Op::Create => "create",
+            Op::Delete => "delete",
+            Op::Attributes => "attributes",
+            Op::Rename => "rename",
+            Op::Link => "link",
+            Op::Replace => "replace",
+            Op::Into => "write into",
+            Op::Lock => "lock",
+            Op::Exec => "exec",
+            Op::Named => "named",
+        }
+    }
+}
+
+/// One thing a call does to one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    pub op: Op,
+    pub path: NormPath,
+    /// What does it: the tool, or the tool and the command word (`Bash (\`rm\`)`).
+    pub by: String,
+    /// The effect reaches every file under the path (`rm -r`, `chmod -R`, `tar -x -C`).
+    pub recursive: bool,
+    /// For a delete that picks files by name (`find -name X -delete`): the name globs.
+    /// Empty: every file under the path may go.
+    pub names: Vec<String>,
+    /// Only some files under the path are touched, by a rule not known here (`git clean`).
+    pub selective: bool,
+}
+
+/// A mutating effect whose path is only known when the command runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeEffect {
+    pub op: Op,
+    /// The argument as written (`$f`, `.claude/$name`, `$(ls .claude)`).
+    pub shown: String,
+    /// The same with each unknown part replaced by `*`, made absolute; `None` when nothing
+    /// of it is known.
+    pub pattern: Option<String>,
+    pub by: String,
+    /// Paths named by the commands whose output feeds this one (`ls .claude | xargs rm`).
+    pub fed_from: Vec<NormPath>,
+}
+
+/// Everything one event does to files: the `Subject` every path control is handed.
+#[derive(Debug, Clone, Default)]
+pub struct Effects {
+    pub effects: Vec<Effect>,
+    pub runtime: Vec<RuntimeEffect>,
+}
+
+impl Effects {
+    /// Reduces a PreToolUse event to its effects.
+    pub fn of_tool(ev: &Event, ctx: &Context, shell: Option<&ShellReport>) -> Effects {
+        let tool = ev.tool();
+        let kind = ToolKind::of(tool);
+        let mut out = Effects::default();
+        let mut push = |op: Op, raw: &str| {
+            out.effects.push(Effect {
+                op,
+                path: ctx.path(raw),
+                by: tool.to_string(),
+                recursive: false,
+                names: Vec::new(),
+                selective: false,
+            })
+        };
+        match kind {
+            ToolKind::Read | ToolKind::Lsp => {
+                for raw in crate::controls::path_fields(ev) {
+                    push(Op::Read, raw);
+                }
+            }
+            ToolKind::Write => {
+                for raw in crate::controls::path_fields(ev) {
+                    push(Op::Write, raw);
+                }
+            }
+            ToolKind::Grep | ToolKind::Glob => {
+                let raw = ev.input_str("path").unwrap_or("");
+                if raw.is_empty() {
+                    push(Op::Search, &ctx.cwd.to_string_lossy());
+                } else {
+                    push(Op::Search, raw);
+                }
+            }
+            ToolKind::Other => {
+                for raw in crate::controls::path_fields(ev) {
+                    push(Op::Named, raw);
+                }
+            }
+            ToolKind::Shell => {
+                if let Some(r) = shell {
+                    out.add_shell(r, tool, ctx);
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn add_shell(&mut self, r: &ShellReport, tool: &str, ctx: &Context) {
+        // Links made by the command, link path → what it points at, followed by later effects.
+        let mut links: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut pending_link: Option<PathBuf> = None;
+        for (i, a) in r.accesses.iter().enumerate() {
+            let op = match (a.kind, a.change) {
+                (_, Change::LinkTo) => Op::Link,
+                (AccessKind::Read, _) => Op::Read,
+                (AccessKind::Execute, _) => Op::Exec,
+                (AccessKind::Delete, _) => Op::Delete,
+                (AccessKind::Write, Change::Content) => Op::Write,
+                (AccessKind::Write, Change::Create) => Op::Create,
+                (AccessKind::Write, Change::Attributes) => Op::Attributes,
+                (AccessKind::Write, Change::RenameFrom) => Op::Rename,
+                (AccessKind::Write, Change::Replace) => Op::Replace,
+                (AccessKind::Write, Change::Into) => Op::Into,
+                (AccessKind::Write, Change::Lock) => Op::Lock,
+            };
+            // `find DIR -exec rm {} +`: `{}` is each file found under DIR.
+            let (lexical, found) = match a
+                .path
+                .components()
+                .position(|c| c.as_os_str().to_string_lossy().contains("{}"))
+            {
+                Some(k) => (a.path.components().take(k).collect::<PathBuf>(), true),
+                None => (a.path.clone(), false),
+            };
+            let path = NormPath {
+                real: crate::paths::resolve(&lexical),
+                lexical,
+            };
+            if op == Op::Link {
+                pending_link = Some(path.real.clone());
+            } else if a.by == "ln"
+                && matches!(op, Op::Write | Op::Replace | Op::Into)
+                && let Some(src) = pending_link.take()
+            {
+                links.push((a.path.clone(), src));
+            }
+            let by = format!("{tool} (`{}`)", a.by);
+            // A write through a link made earlier in the command lands in its target.
+            if op.mutates() && op != Op::Link {
+                for (link, target) in &links {
+                    if a.path != *link
+                        && let Ok(rest) = a.path.strip_prefix(link)
+                    {
+                        let through = target.join(rest);
+                        self.effects.push(Effect {
+                            op,
+                            path: NormPath {
+                                lexical: through.clone(),
+                                real: crate::paths::resolve(&through),
+                            },
+                            by: format!("{by} through the link {}", link.display()),
+                            recursive: a.recursive,
+                            names: a.names.clone(),
+                            selective: false,
+                        });
+                    } else if a.path == *link && !matches!(a.by.as_str(), "ln") {
+                        self.effects.push(Effect {
+                            op,
+                            path: NormPath {
+                                lexical: target.clone(),
+                                real: crate::paths::resolve(target),
+                            },
+                            by: format!("{by} through the link {}", link.display()),
+                            recursive: a.recursive,
+                            names: a.names.clone(),
+                            selective: false,
+                        });
+                    }
+                }
+            }
+            let names = if found {
+                find_names_before(r, i)
+            } else {
+                a.names.clone()
+            };
+            self.effects.push(Effect {
+                op,
+                path,
+                by,
+                recursive: a.recursive || found,
+                names,
+                selective: a.by == "git clean" || a.by == "rsync --delete",
+            });
+        }
+        for u in &r.unresolved {
+            let op = match (u.kind, u.change) {
+                (AccessKind::Delete, _) => Op::Delete,
+                (_, Change::Attributes) => Op::Attributes,
+                (_, Change::RenameFrom) => Op::Rename,
+                (_, Change::LinkTo) => Op::Link,
+                (_, Change::Create) => Op::Create,
+                _ => Op::Write,
+            };
+            let cmd = r.commands.get(u.command);
+            self.runtime.push(RuntimeEffect {
+                op,
+                pattern: runtime_pattern(&u.text, cmd.and_then(|c| c.cwd.as_deref()), ctx),
+                shown: u.text.clone(),
+                by: format!("{tool} (`{}`)", u.by),
+                fed_from: cmd.map(|c| fed_paths(r, c, ctx)).unwrap_or_default(),
+            });
+        }
+        // Redirections to a target only known at run time (`> "$f"`).
+        for c in &r.commands {
+            for rd in c.redirects.iter().filter(|rd| rd.unknown && rd.op.writes()) {
+                self.runtime.push(RuntimeEffect {
+                    op: Op::Write,
+                    pattern: runtime_pattern(&rd.target, c.cwd.as_deref(), ctx),
+                    shown: rd.target.clone(),
+                    by: format!("{tool} (`{} redirect`)", rd.op.as_str()),
+                    fed_from: fed_paths(r, c, ctx),
+                });
+            }
+        }
+    }
+
+    /// The mutating effects.
+    pub fn changes(&self) -> impl Iterator<Item = &Effect> {
+        self.effects.iter().filter(|e| e.op.mutates())
+    }
+}
+
+/// The `-name`/`-iname` globs of the `find` that ran the command making access `i`: what
+/// its `-exec` can be handed. Empty (every file) when another test also chooses.
+fn find_names_before(r: &ShellReport, i: usize) -> Vec<String> {
+    let _ = i;
+    // Accesses do not point back at their command; the last `find` recorded is the one whose
+    // `-exec` children follow it.
+    let Some(find) = r.commands.iter().rev().find(|c| c.name == "find") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut it = find.argv.iter().skip(1);
+    while let Some(a) = it.next() {
+        if matches!(a.value.as_str(), "-name" | "-iname")
+            && let Some(n) = it.next()
+        {
+            out.push(n.value.clone());
+        }
+        if matches!(
+            a.value.as_str(),
+            "-path" | "-ipath" | "-regex" | "-iregex" | "-wholename" | "-o" | "-or" | "-not" | "!"
+        ) {
+            return Vec::new();
+        }
+    }
+    out
+}
+
+/// The operands of the commands whose output feeds `c` (its pipeline upstream and its
+/// substitutions), as paths: a run-time target derived from a listing of `.claude` is one
+/// of `.claude`'s files.
+fn fed_paths(r: &ShellReport, c: &crate::shell::SimpleCommand, ctx: &Context) -> Vec<NormPath> {
+    let mut out = Vec::new();
+    for &i in c
+        .connection
+        .fed_by
+        .iter()
+        .chain(c.connection.pipe_from.iter())
+    {
+        let Some(up) = r.commands.get(i) else {
+            continue;
+        };
+        let cwd = up.cwd.clone().unwrap_or_else(|| ctx.cwd.clone());
+        for a in up.argv.iter().skip(1).filter(|a| !a.unknown) {
+            if a.value.starts_with('-') || a.value.is_empty() {
+                continue;
+            }
+            out.push(NormPath::new(&a.value, &cwd, ctx.home.as_deref()));
+        }
+    }
+    out
+}
+
+/// A run-time argument as a glob: each unknown part (`$x`, `${x}`, `$(…)`, `` `…` ``) becomes
+/// `*`; `None` when nothing but unknown parts and separators is left.
+pub fn runtime_pattern(text: &str, cwd: Option<&std::path::Path>, ctx: &Context) -> Option<String> {
+    let mut out = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '$' || c == '`' {
+            // Skip to the end of the expansion.
+            let close = match chars.get(i + 1) {
+                _ if c == '`' => Some('`'),
+                Some('(') => Some(')'),
+                Some('{') => Some('}'),
+                _ => None,
+            };
+            match close {
+                Some(cl) => {
+                    let mut depth = 0usize;
+                    let mut j = i + 1;
+                    while j < chars.len() {
+                        if c != '`' && chars[j] == chars[i + 1] {
+                            depth += 1;
+                        } else if chars[j] == cl {
+                            if c == '`' || depth <= 1 {
+                                break;
+                            }
+                            depth -= 1;
+                        }
+                        j += 1;
+                    }
+                    i = j + 1;
+                }
+                None => {
+                    i += 1;
+                    while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                        i += 1;
+                    }
+                }
+            }
+            if !out.ends_with('*') {
+                out.push('*');
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    if out.chars().all(|c| c == '*' || c == '/' || c == '.') {
+        return None;
+    }
+    // A leading unknown part may be an absolute path: the pattern stays unanchored.
+    if out.starts_with('*') {
+        return Some(out);
+    }
+    let base = cwd.unwrap_or(&ctx.cwd);
+    Some(crate::paths::glob_text(&crate::paths::lexical(
+        &out,
+        base,
+        ctx.home.as_deref(),
+    )))
+}
