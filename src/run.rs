@@ -54,6 +54,9 @@ pub struct Environment {
     pub host: Option<String>,
     pub process_cwd: Option<PathBuf>,
     pub binary: Option<PathBuf>,
+    /// The arguments this process was started with (after the program), which a
+    /// registration must still pass for ConfigChange to count it (C17).
+    pub args: Vec<String>,
     pub temp_dir: PathBuf,
 }
 
@@ -85,6 +88,7 @@ impl Environment {
                 .filter(|h| !h.is_empty()),
             process_cwd: std::env::current_dir().ok(),
             binary: std::env::current_exe().ok(),
+            args: std::env::args().skip(1).collect(),
             temp_dir: std::env::temp_dir(),
         }
     }
@@ -343,7 +347,15 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
                 env.claude_config_dir.as_deref(),
             );
             let changed = ev.file_path.as_deref().map(|p| s.ctx.path(p).lexical);
-            match crate::session::config_change_block(changed.as_deref(), &files) {
+            let inv = env
+                .binary
+                .clone()
+                .filter(|_| !env.args.is_empty())
+                .map(|program| crate::session::Invocation {
+                    program,
+                    args: env.args.clone(),
+                });
+            match crate::session::config_change_block(changed.as_deref(), &files, inv.as_ref()) {
                 Some(reason) => {
                     let d = Decision {
                         rule: Some("self.protected".into()),
