@@ -446,8 +446,7 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
         "perl" | "ruby" if in_place_script(cmd) => return in_place(cmd),
         "awk" | "gawk"
             if cmd.argv.windows(2).any(|w| {
-                w[0].value == "-i" && w[1].value == "inplace"
-                    || w[0].value == "--include" && w[1].value == "inplace"
+                (w[0].value == "-i" || w[0].value == "--include") && w[1].value == "inplace"
             }) || cmd.has("--include=inplace")
                 || cmd.has("-iinplace") =>
         {
