@@ -171,7 +171,7 @@ impl Effects {
         // Links made by the command, link path → what it points at, followed by later effects.
         let mut links: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut pending_link: Option<PathBuf> = None;
-        for (i, a) in r.accesses.iter().enumerate() {
+        for a in &r.accesses {
             let op = match (a.kind, a.change) {
                 (_, Change::LinkTo) => Op::Link,
                 (AccessKind::Read, _) => Op::Read,
@@ -241,7 +241,7 @@ impl Effects {
                 }
             }
             let names = if found {
-                find_names_before(r, i)
+                find_names_before(r)
             } else {
                 a.names.clone()
             };
@@ -292,10 +292,9 @@ impl Effects {
     }
 }
 
-/// The `-name`/`-iname` globs of the `find` that ran the command making access `i`: what
-/// its `-exec` can be handed. Empty (every file) when another test also chooses.
-fn find_names_before(r: &ShellReport, i: usize) -> Vec<String> {
-    let _ = i;
+/// The `-name`/`-iname` globs of the `find` whose `-exec` made an access: what it can be
+/// handed. Empty (every file) when another test also chooses.
+fn find_names_before(r: &ShellReport) -> Vec<String> {
     // Accesses do not point back at their command; the last `find` recorded is the one whose
     // `-exec` children follow it.
     let Some(find) = r.commands.iter().rev().find(|c| c.name == "find") else {
@@ -334,9 +333,22 @@ fn fed_paths(r: &ShellReport, c: &crate::shell::SimpleCommand, ctx: &Context) ->
             continue;
         };
         let cwd = up.cwd.clone().unwrap_or_else(|| ctx.cwd.clone());
+        // `$(which hookguard)`, `$(command -v hookguard)`: the program's path on `PATH`.
+        let looks_up = matches!(up.name.as_str(), "which" | "whereis" | "type" | "command");
         for a in up.argv.iter().skip(1).filter(|a| !a.unknown) {
             if a.value.starts_with('-') || a.value.is_empty() {
                 continue;
+            }
+            if looks_up
+                && let Some(bin) = &ctx.binary
+                && bin
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy() == a.value)
+            {
+                out.push(NormPath {
+                    lexical: bin.clone(),
+                    real: crate::paths::resolve(bin),
+                });
             }
             out.push(NormPath::new(&a.value, &cwd, ctx.home.as_deref()));
         }

@@ -1091,6 +1091,32 @@ impl<'e, 'a> Analyser<'e, 'a> {
         let Some(code) = code else { return };
         let scan = interp::scan(found.lang, &code);
         let cwd = p.cwd.clone().unwrap_or_else(|| self.st.cwd.clone());
+        for (raw, change) in &scan.tree_ops {
+            let raw = match raw.strip_prefix("~/") {
+                Some(rest) => match self.env.home {
+                    Some(h) => h.join(rest).to_string_lossy().into_owned(),
+                    None => continue,
+                },
+                None => raw.clone(),
+            };
+            if let Some(path) = self.resolve_path(&cwd, &raw) {
+                // A link's source is read, not written; a rename or mode change writes.
+                let kind = if *change == super::Change::LinkTo {
+                    AccessKind::Read
+                } else {
+                    AccessKind::Write
+                };
+                let access = super::Access {
+                    path,
+                    kind,
+                    by: format!("{name} one-liner"),
+                    recursive: *change == super::Change::RenameFrom,
+                    change: *change,
+                    names: Vec::new(),
+                };
+                self.push_built(access, false, false, &raw);
+            }
+        }
         for (raw, kind, recursive) in scan.paths {
             let raw = match raw.strip_prefix("~/") {
                 Some(rest) => match self.env.home {
