@@ -13,6 +13,7 @@ pub mod files;
 pub mod mcp;
 pub mod production;
 pub mod prohibited;
+pub mod scanbypass;
 pub mod selfprotect;
 pub mod shellcmd;
 pub mod tool_output;
@@ -193,7 +194,7 @@ pub fn pre_tool_use(
     out
 }
 
-/// C2, C3, C4 and C17 over the call's effects. For each effect the most specific control
+/// C2, C3, C4, C9 (through files) and C17 over the call's effects. For each effect the most specific control
 /// comes first (excluded, then self-protection, then where the path lies), so that where
 /// verdicts tie the first finding explains.
 pub fn path_controls(
@@ -222,6 +223,7 @@ pub fn path_controls(
             | Op::Lock => {
                 files::check_excluded(&e.path, by, policy, out);
                 selfprotect::check_effect(e, policy, ctx, &targets, out);
+                scanbypass::check_effect(e, out);
                 files::check_placement(&e.path, Access::Write, by, policy, ctx, out);
             }
         }
