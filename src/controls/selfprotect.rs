@@ -412,3 +412,169 @@ pub fn check(p: &NormPath, tool: &str, policy: &Policy, ctx: &Context, out: &mut
         out,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(root: &Path) -> Context {
+        Context {
+            cwd: root.join("proj"),
+            project_root: root.join("proj"),
+            home: Some(root.join("home")),
+            temp_dir: root.join("tmp"),
+            audit_log: root.join("state/hookguard/audit.jsonl"),
+            binary: Some(PathBuf::from("/opt/hg/bin/hookguard")),
+            user_policy_dir: Some(root.join("home/.config/hookguard")),
+            managed_policy_dir: PathBuf::from("/etc/hookguard"),
+            claude_config_dir: Some(root.join("cfg")),
+            headless: false,
+        }
+    }
+
+    fn policy() -> Policy {
+        crate::policy::merge(&[], None, None).unwrap()
+    }
+
+    fn effect(op: Op, path: &Path) -> Effect {
+        Effect {
+            op,
+            path: NormPath {
+                lexical: path.to_path_buf(),
+                real: path.to_path_buf(),
+            },
+            by: "test".into(),
+            recursive: false,
+            names: Vec::new(),
+            selective: false,
+        }
+    }
+
+    fn refused(e: &Effect, c: &Context) -> bool {
+        let p = policy();
+        let mut out = Vec::new();
+        check_effect(e, &p, c, &known_targets(&p, c), &mut out);
+        out.iter().any(|f| f.rule == "self.protected")
+    }
+
+    #[test]
+    fn names_match_without_regard_to_case() {
+        let c = ctx(Path::new("/r"));
+        assert!(refused(
+            &effect(Op::Write, Path::new("/r/proj/.CLAUDE/Settings.JSON")),
+            &c
+        ));
+        assert!(refused(
+            &effect(Op::Write, Path::new("/R/HOME/.claude/settings.local.json")),
+            &c
+        ));
+        assert!(!refused(
+            &effect(Op::Write, Path::new("/r/proj/.claude/commands/x.md")),
+            &c
+        ));
+    }
+
+    #[test]
+    fn claude_config_dir_settings_and_audit_sidecars_are_protected() {
+        let c = ctx(Path::new("/r"));
+        assert!(refused(
+            &effect(Op::Write, Path::new("/r/cfg/settings.json")),
+            &c
+        ));
+        assert!(refused(
+            &effect(Op::Lock, Path::new("/r/state/hookguard/audit.jsonl.head")),
+            &c
+        ));
+        assert!(refused(
+            &effect(Op::Write, Path::new("/opt/hg/bin/HOOKGUARD")),
+            &c
+        ));
+        assert!(!refused(
+            &effect(Op::Write, Path::new("/r/cfg/notes.json")),
+            &c
+        ));
+    }
+
+    #[test]
+    fn a_directory_effect_reaches_the_files_under_it() {
+        let root = std::env::temp_dir().join(format!("hg-selfprotect-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("proj/.claude")).unwrap();
+        std::fs::create_dir_all(root.join("proj/src")).unwrap();
+        std::fs::write(root.join("proj/.claude/settings.json"), "{}").unwrap();
+        let c = ctx(&root);
+        for op in [Op::Delete, Op::Rename, Op::Attributes, Op::Replace] {
+            assert!(
+                refused(&effect(op, &root.join("proj/.claude")), &c),
+                "{op:?}"
+            );
+            assert!(
+                refused(&effect(op, &root.join("proj")), &c),
+                "{op:?} of the root"
+            );
+            assert!(!refused(&effect(op, &root.join("proj/src")), &c), "{op:?}");
+        }
+        // Creating the directory touches nothing under it; writing a tree into the project
+        // root is every build (docs/residual-risks.md, S1); into `.claude`, it is refused.
+        assert!(!refused(
+            &effect(Op::Create, &root.join("proj/.claude")),
+            &c
+        ));
+        let mut tree = effect(Op::Write, &root.join("proj"));
+        tree.recursive = true;
+        assert!(!refused(&tree, &c));
+        tree.path = NormPath::new(".claude", &root.join("proj"), None);
+        assert!(refused(&tree, &c));
+        // A selective delete is judged by the names it picks.
+        let mut pick = effect(Op::Delete, &root.join("proj"));
+        pick.names = vec!["*.pyc".into()];
+        assert!(!refused(&pick, &c));
+        pick.names = vec!["SETTINGS*".into()];
+        assert!(refused(&pick, &c));
+        // A hard link to a protected file is the file.
+        std::fs::hard_link(root.join("proj/.claude/settings.json"), root.join("proj/x")).unwrap();
+        assert!(refused(&effect(Op::Write, &root.join("proj/x")), &c));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn globs_in_a_literal_path_are_matched_against_protected_files() {
+        let c = ctx(Path::new("/r"));
+        assert!(refused(
+            &effect(Op::Write, Path::new("/r/proj/.claude/setting?.json")),
+            &c
+        ));
+        assert!(refused(
+            &effect(Op::Write, Path::new("/r/proj/.claude/settings.{json,bak}")),
+            &c
+        ));
+        assert!(!refused(
+            &effect(Op::Write, Path::new("/r/proj/src/*.rs")),
+            &c
+        ));
+    }
+
+    #[test]
+    fn run_time_targets_are_judged_by_what_is_known_of_them() {
+        let c = ctx(Path::new("/r"));
+        let p = policy();
+        let judge = |shown: &str, op: Op| {
+            let r = RuntimeEffect {
+                op,
+                pattern: crate::effects::runtime_pattern(shown, None, &c),
+                shown: shown.into(),
+                by: "test".into(),
+                fed_from: Vec::new(),
+            };
+            let mut out = Vec::new();
+            check_runtime(&[r], &p, &c, &known_targets(&p, &c), &mut out);
+            out.iter().any(|f| f.rule == "self.protected-runtime")
+        };
+        assert!(judge("$D/settings.json", Op::Write));
+        assert!(judge(".claude/$NAME", Op::Write));
+        assert!(judge("${X}/.claude", Op::Delete));
+        assert!(!judge("$F", Op::Delete));
+        assert!(!judge("$(mktemp)", Op::Write));
+        assert!(!judge("$OUT/build.log", Op::Write));
+    }
+}
