@@ -204,7 +204,10 @@ pub fn path_controls(
     out: &mut Vec<Finding>,
 ) {
     use crate::effects::Op;
-    let targets = selfprotect::known_targets(policy, ctx);
+    if effects.effects.is_empty() && effects.runtime.is_empty() {
+        return;
+    }
+    let guarded = selfprotect::Guarded::new(policy, ctx);
     for e in &effects.effects {
         let by = e.by.as_str();
         match e.op {
@@ -222,16 +225,16 @@ pub fn path_controls(
             | Op::Replace
             | Op::Lock => {
                 files::check_excluded(&e.path, by, policy, out);
-                selfprotect::check_effect(e, policy, ctx, &targets, out);
+                selfprotect::check_effect(e, policy, ctx, &guarded, out);
                 scanbypass::check_effect(e, out);
                 files::check_placement(&e.path, Access::Write, by, policy, ctx, out);
             }
         }
         if e.op == Op::Link {
-            selfprotect::check_effect(e, policy, ctx, &targets, out);
+            selfprotect::check_effect(e, policy, ctx, &guarded, out);
         }
     }
-    selfprotect::check_runtime(&effects.runtime, policy, ctx, &targets, out);
+    selfprotect::check_runtime(&effects.runtime, policy, ctx, &guarded, out);
 }
 
 /// The path-like fields of a tool's input: `file_path` (Read, Write, Edit), `notebook_path`

@@ -51,7 +51,12 @@ fn name_ci(p: &Path) -> String {
 }
 
 /// Why `path` is protected (it is, or lies within, a protected file or directory), if it is.
-pub fn protected_because(path: &Path, policy: &Policy, ctx: &Context) -> Option<String> {
+pub fn protected_because(
+    path: &Path,
+    policy: &Policy,
+    ctx: &Context,
+    real_bin: Option<&Path>,
+) -> Option<String> {
     let name = name_ci(path);
     let parent = path.parent();
     let parent_name = parent.map(name_ci).unwrap_or_default();
@@ -100,7 +105,7 @@ pub fn protected_because(path: &Path, policy: &Policy, ctx: &Context) -> Option<
         return Some("it is the hookguard audit log, or its head or lock file".into());
     }
     if let Some(bin) = &ctx.binary
-        && (same_ci(path, bin) || same_ci(path, &crate::paths::resolve(bin)))
+        && (same_ci(path, bin) || real_bin.is_some_and(|r| same_ci(path, r)))
     {
         return Some("it is the hookguard binary".into());
     }
@@ -127,6 +132,23 @@ fn audit_file(path: &Path, log: &Path) -> bool {
     }
     let log_name = name_ci(log);
     path.parent().is_some_and(|p| same_ci(p, dir)) && name_ci(path).starts_with(&log_name)
+}
+
+/// What one event's C17 checks share, worked out once: the protected paths known by name and
+/// where the binary really is.
+#[derive(Debug, Clone)]
+pub struct Guarded {
+    pub targets: Vec<PathBuf>,
+    pub real_binary: Option<PathBuf>,
+}
+
+impl Guarded {
+    pub fn new(policy: &Policy, ctx: &Context) -> Guarded {
+        Guarded {
+            targets: known_targets(policy, ctx),
+            real_binary: ctx.binary.as_deref().map(crate::paths::resolve),
+        }
+    }
 }
 
 /// The protected files and directories this session knows by name, for the questions "does
@@ -243,11 +265,11 @@ fn effect_because(
     form: &Path,
     policy: &Policy,
     ctx: &Context,
-    targets: &[PathBuf],
+    g: &Guarded,
 ) -> Option<String> {
     let text = glob_text(form);
     if glob_chars(&text)
-        && let Some(t) = glob_names(&text, e.op.whole_tree() || e.recursive, targets)
+        && let Some(t) = glob_names(&text, e.op.whole_tree() || e.recursive, &g.targets)
     {
         return Some(format!(
             "the pattern `{}` names {}, which the guard protects",
@@ -255,7 +277,7 @@ fn effect_because(
             t.display()
         ));
     }
-    if let Some(why) = protected_because(form, policy, ctx) {
+    if let Some(why) = protected_because(form, policy, ctx, g.real_binary.as_deref()) {
         return Some(why);
     }
     if matches!(e.op, Op::Create | Op::Lock) {
@@ -273,12 +295,12 @@ fn effect_because(
         } else {
             &[]
         };
-        if let Some(why) = contains_protected(form, names, targets) {
+        if let Some(why) = contains_protected(form, names, &g.targets) {
             return Some(why);
         }
     }
     if matches!(e.op, Op::Write | Op::Attributes | Op::Into | Op::Replace) {
-        return hard_link_to(form, targets);
+        return hard_link_to(form, &g.targets);
     }
     None
 }
@@ -312,11 +334,11 @@ fn runtime_because(
     r: &RuntimeEffect,
     policy: &Policy,
     ctx: &Context,
-    targets: &[PathBuf],
+    g: &Guarded,
 ) -> Option<String> {
     let whole = r.op.whole_tree() || r.op == Op::Write;
     if let Some(p) = &r.pattern
-        && let Some(t) = glob_names(p, whole, targets)
+        && let Some(t) = glob_names(p, whole, &g.targets)
     {
         return Some(format!(
             "it could be {}, which the guard protects",
@@ -325,8 +347,8 @@ fn runtime_because(
     }
     for p in &r.fed_from {
         for form in p.forms() {
-            let holds = protected_because(form, policy, ctx)
-                .or_else(|| contains_protected(form, &[], targets));
+            let holds = protected_because(form, policy, ctx, g.real_binary.as_deref())
+                .or_else(|| contains_protected(form, &[], &g.targets));
             if let Some(why) = holds {
                 return Some(format!(
                     "it is taken from the output of a command that reads {} ({why})",
@@ -343,7 +365,7 @@ pub fn check_effect(
     e: &Effect,
     policy: &Policy,
     ctx: &Context,
-    targets: &[PathBuf],
+    g: &Guarded,
     out: &mut Vec<Finding>,
 ) {
     if !e.op.mutates() {
@@ -352,7 +374,7 @@ pub fn check_effect(
     if let Some(why) = e
         .path
         .forms()
-        .find_map(|f| effect_because(e, f, policy, ctx, targets))
+        .find_map(|f| effect_because(e, f, policy, ctx, g))
     {
         out.push(finding(e, &why));
     }
@@ -363,11 +385,11 @@ pub fn check_runtime(
     runtime: &[RuntimeEffect],
     policy: &Policy,
     ctx: &Context,
-    targets: &[PathBuf],
+    g: &Guarded,
     out: &mut Vec<Finding>,
 ) {
     for r in runtime {
-        if let Some(why) = runtime_because(r, policy, ctx, targets) {
+        if let Some(why) = runtime_because(r, policy, ctx, g) {
             out.push(Finding::new(
                 "self.protected-runtime",
                 "PR-06",
@@ -385,11 +407,11 @@ pub fn check_runtime(
 
 /// C17 over every effect of the call.
 pub fn check_effects(effects: &Effects, policy: &Policy, ctx: &Context, out: &mut Vec<Finding>) {
-    let targets = known_targets(policy, ctx);
+    let g = Guarded::new(policy, ctx);
     for e in &effects.effects {
-        check_effect(e, policy, ctx, &targets, out);
+        check_effect(e, policy, ctx, &g, out);
     }
-    check_runtime(&effects.runtime, policy, ctx, &targets, out);
+    check_runtime(&effects.runtime, policy, ctx, &g, out);
 }
 
 /// C17 for one path a tool writes (kept for callers outside the effects pipeline).
@@ -453,7 +475,7 @@ mod tests {
     fn refused(e: &Effect, c: &Context) -> bool {
         let p = policy();
         let mut out = Vec::new();
-        check_effect(e, &p, c, &known_targets(&p, c), &mut out);
+        check_effect(e, &p, c, &Guarded::new(&p, c), &mut out);
         out.iter().any(|f| f.rule == "self.protected")
     }
 
@@ -567,7 +589,7 @@ mod tests {
                 fed_from: Vec::new(),
             };
             let mut out = Vec::new();
-            check_runtime(&[r], &p, &c, &known_targets(&p, &c), &mut out);
+            check_runtime(&[r], &p, &c, &Guarded::new(&p, &c), &mut out);
             out.iter().any(|f| f.rule == "self.protected-runtime")
         };
         assert!(judge("$D/settings.json", Op::Write));
