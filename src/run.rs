@@ -656,9 +656,11 @@ pub fn evaluate(
     let shell = (ToolKind::of(ev.tool()) == ToolKind::Shell)
         .then(|| controls::shellcmd::report(ev, policy, ctx))
         .flatten();
-    let findings = controls::pre_tool_use(ev, policy, ctx, shell.as_ref());
+    // What the call does, worked out once for every control (ADR 0014).
+    let effects = crate::effects::Effects::of_tool(ev, ctx, shell.as_ref());
+    let findings = controls::pre_tool_use(ev, policy, ctx, shell.as_ref(), &effects);
     let custom = custom::check(
-        &custom::Subject::of_tool(ev, ctx, shell.as_ref(), policy),
+        &custom::Subject::of_tool(ev, ctx, shell.as_ref(), &effects, policy),
         policy,
     );
     let d = decision::decide(findings, custom, policy, nobody);

@@ -121,6 +121,7 @@ pub fn pre_tool_use(
     policy: &Policy,
     ctx: &Context,
     shell: Option<&crate::shell::ShellReport>,
+    effects: &crate::effects::Effects,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     classification::check(policy, &mut out);
@@ -132,14 +133,13 @@ pub fn pre_tool_use(
     // finding that quotes the same value.
     content::pre_tool_use(ev, policy, ctx, &mut out);
     // Every path control judges the call's effects (ADR 0014), whatever the tool.
-    let effects = crate::effects::Effects::of_tool(ev, ctx, shell);
     if kind == ToolKind::Shell
         && let Some(report) = shell
     {
         shellcmd::check(report, &mut out);
     }
     let mut path_findings = Vec::new();
-    path_controls(&effects, policy, ctx, &mut path_findings);
+    path_controls(effects, policy, ctx, &mut path_findings);
     // One finding per rule and path: `cat a b a` need not say the same thing three times.
     for f in path_findings {
         if !out

@@ -6,7 +6,7 @@ use super::{Context, production};
 use crate::decision::Finding;
 use crate::event::Event;
 use crate::policy::Policy;
-use crate::shell::{AccessKind, ShellEnv, ShellReport};
+use crate::shell::{ShellEnv, ShellReport};
 
 /// Analyses the event's `command`, if it has one.
 pub fn report(ev: &Event, policy: &Policy, ctx: &Context) -> Option<ShellReport> {
@@ -55,25 +55,4 @@ pub fn check(report: &ShellReport, out: &mut Vec<Finding>) {
         .partition(|f| f.rule == crate::shell::programs::OPAQUE);
     out.extend(known.into_iter().cloned());
     out.extend(opaque.into_iter().cloned());
-}
-
-/// The paths a command reads and writes, for custom rules written for the file tools.
-pub fn access_paths(report: &ShellReport) -> (Vec<String>, Vec<String>) {
-    let (mut reads, mut writes) = (Vec::new(), Vec::new());
-    for a in &report.accesses {
-        let forms = [
-            crate::paths::glob_text(&a.path),
-            crate::paths::glob_text(&crate::paths::resolve(&a.path)),
-        ];
-        let target = match a.kind {
-            AccessKind::Read | AccessKind::Execute => &mut reads,
-            AccessKind::Write | AccessKind::Delete => &mut writes,
-        };
-        for f in forms {
-            if !target.contains(&f) {
-                target.push(f);
-            }
-        }
-    }
-    (reads, writes)
 }
