@@ -289,7 +289,10 @@ fn effect_because(
     let tree_write =
         matches!(e.op, Op::Write | Op::Into) && e.recursive && !within_ci(&ctx.project_root, form);
     let tree = e.op.whole_tree() || tree_write;
-    if tree && !(e.selective && e.names.is_empty()) {
+    // A delete that picks files by a rule not known here (`git clean`) is judged by what it
+    // could reach below the project root; over the whole project it is every clean-up (S2).
+    let unknown_pick = e.selective && e.names.is_empty() && within_ci(&ctx.project_root, form);
+    if tree && !unknown_pick {
         let names = if e.op == Op::Delete {
             &e.names[..]
         } else {

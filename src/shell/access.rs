@@ -308,6 +308,94 @@ pub(crate) fn wrapper_accesses(name: &str, argv: &[super::Arg]) -> Vec<RawAccess
 
 /// The file accesses a command's arguments make.
 pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let mut out = argument_accesses(cmd);
+    match cmd.name.as_str() {
+        "sed" | "gsed" => out.extend(sed_writes(cmd)),
+        "awk" | "gawk" | "mawk" | "nawk" => out.extend(awk_writes(cmd)),
+        _ => {}
+    }
+    out
+}
+
+/// The scripts a `sed` or `awk` runs: `-e`/`--expression` values, else the first operand.
+fn scripts(cmd: &SimpleCommand, opts: &[&str], with_arg: &[&str]) -> Vec<String> {
+    let given: Vec<String> = opt_values(cmd, opts)
+        .into_iter()
+        .map(|a| a.value.clone())
+        .chain(
+            cmd.args()
+                .filter_map(|a| a.strip_prefix("--expression=").map(str::to_string)),
+        )
+        .collect();
+    if !given.is_empty() || cmd.has("-f") || cmd.has("--file") {
+        return given;
+    }
+    operands(cmd, with_arg)
+        .first()
+        .map(|a| vec![a.value.clone()])
+        .unwrap_or_default()
+}
+
+/// Files a `sed` script writes: the `w FILE` command (after an optional address) and the `w`
+/// flag of `s///`.
+fn sed_writes(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let mut out = Vec::new();
+    for script in scripts(
+        cmd,
+        &["-e", "--expression"],
+        &["-e", "-f", "--expression", "--file", "-l"],
+    ) {
+        for piece in script.split(['\n', ';']) {
+            let p = piece.trim();
+            let file = if let Some(d) = p.strip_prefix('s').and_then(|r| r.chars().next()) {
+                // `s/a/b/gw FILE`: the flags after the third delimiter.
+                let parts: Vec<&str> = p[1 + d.len_utf8()..].splitn(3, d).collect();
+                parts
+                    .get(2)
+                    .and_then(|flags| flags.find('w').map(|i| flags[i + 1..].trim()))
+            } else {
+                let body = p.trim_start_matches(|c: char| {
+                    c.is_ascii_digit() || c == ',' || c == '$' || c == '!'
+                });
+                let body = match body.strip_prefix('/') {
+                    Some(rest) => rest.split_once('/').map_or("", |(_, after)| after),
+                    None => body,
+                };
+                let body = body.trim_start();
+                body.strip_prefix('w')
+                    .or_else(|| body.strip_prefix('W'))
+                    .filter(|r| r.starts_with(char::is_whitespace))
+                    .map(str::trim)
+            };
+            if let Some(f) =
+                file.filter(|f| !f.is_empty() && *f != "/dev/stdout" && *f != "/dev/stderr")
+            {
+                out.push(text(f, AccessKind::Write, "sed w"));
+            }
+        }
+    }
+    out
+}
+
+/// Files an `awk` program writes with `print … > "FILE"` or `>> "FILE"`.
+fn awk_writes(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    static REDIRECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\bprintf?\b[^;{}]*?>>?\s*"([^"]+)""#).expect("static regex")
+    });
+    let mut out = Vec::new();
+    for program in scripts(cmd, &[], &["-f", "-v", "-F", "-i", "--include"]) {
+        for c in REDIRECT.captures_iter(&program) {
+            let f = &c[1];
+            if f != "/dev/stdout" && f != "/dev/stderr" {
+                out.push(text(f, AccessKind::Write, "awk print >"));
+            }
+        }
+    }
+    out
+}
+
+/// The file accesses of a command's arguments, program by program.
+fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
     let by = cmd.name.as_str();
     let mut out = Vec::new();
     match by {
@@ -316,6 +404,19 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
         "tar" | "bsdtar" | "gtar" => return tar(cmd),
         "zip" => {
             let ops = operands(cmd, &["-x", "-i", "-b", "-n", "-P", "-t", "-tt"]);
+            // `-m`/`--move`: the files are deleted once archived.
+            let moves = cmd.has("--move")
+                || cmd
+                    .args()
+                    .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('m'));
+            if moves {
+                for a in ops.iter().skip(1) {
+                    out.push(RawAccess {
+                        recursive: true,
+                        ..raw(a, AccessKind::Delete, "zip -m")
+                    });
+                }
+            }
             for (k, a) in ops.iter().enumerate() {
                 out.push(raw(
                     a,
@@ -457,6 +558,71 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             for a in ops {
                 out.push(raw(a, AccessKind::Read, by));
                 out.push(raw(a, AccessKind::Write, "awk -i inplace"));
+            }
+            return out;
+        }
+        // Compressors replace each file with its archive unless told to keep it.
+        "gzip" | "bzip2" | "xz" | "lzma" | "lzip" | "compress" | "gunzip" | "bunzip2" | "unxz"
+            if !cmd.args().any(|a| {
+                matches!(
+                    a,
+                    "-c" | "-k" | "--stdout" | "--keep" | "-l" | "--list" | "-t" | "--test"
+                ) || (a.starts_with('-')
+                    && !a.starts_with("--")
+                    && (a.contains('c') || a.contains('k')))
+            }) =>
+        {
+            for a in operands(cmd, &["-S", "--suffix"]) {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Delete, by));
+            }
+            return out;
+        }
+        "zstd" | "lz4" if cmd.has("--rm") => {
+            for a in operands(cmd, &["-o"]) {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Delete, by));
+            }
+            return out;
+        }
+        "mkfifo" | "mknod" => {
+            if let Some(a) = operands(cmd, &["-m", "--mode", "-Z", "--context"]).first() {
+                out.push(RawAccess {
+                    change: Change::Create,
+                    ..raw(a, AccessKind::Write, by)
+                });
+            }
+            return out;
+        }
+        // `patch FILE < diff`, `patch -o OUT`, `patch -i DIFF`.
+        "patch" => {
+            for a in opt_values(cmd, &["-i", "--input"]) {
+                out.push(raw(a, AccessKind::Read, by));
+            }
+            for a in opt_values(cmd, &["-o", "--output"]) {
+                out.push(raw(a, AccessKind::Write, by));
+            }
+            let ops = operands(
+                cmd,
+                &[
+                    "-i",
+                    "--input",
+                    "-o",
+                    "--output",
+                    "-p",
+                    "-d",
+                    "--directory",
+                    "-r",
+                    "-B",
+                    "-F",
+                    "-z",
+                    "-V",
+                    "-D",
+                ],
+            );
+            if let Some(a) = ops.first() {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Write, by));
             }
             return out;
         }
@@ -623,6 +789,12 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                         recursive: true,
                         change: Change::RenameFrom,
                         ..raw(s, AccessKind::Write, by)
+                    });
+                }
+                if by == "rsync" && cmd.has("--remove-source-files") {
+                    out.push(RawAccess {
+                        recursive: true,
+                        ..raw(s, AccessKind::Delete, "rsync --remove-source-files")
                     });
                 }
                 if by == "ln" {
@@ -1048,11 +1220,64 @@ fn git(cmd: &SimpleCommand) -> Vec<RawAccess> {
                 .iter()
                 .any(|a| a.value == "-n" || a.value == "--dry-run");
             if forced && !dry {
-                out.push(RawAccess {
-                    recursive: true,
-                    selective: true,
-                    ..text(".", AccessKind::Delete, "git clean")
-                });
+                let (before, after) = split_dashdash(&rest);
+                let specs: Vec<&super::Arg> = git_operands(before, &["-e", "--exclude"])
+                    .into_iter()
+                    .chain(after)
+                    .collect();
+                if specs.is_empty() {
+                    out.push(RawAccess {
+                        recursive: true,
+                        selective: true,
+                        ..text(".", AccessKind::Delete, "git clean")
+                    });
+                }
+                for a in specs {
+                    out.push(RawAccess {
+                        recursive: true,
+                        selective: true,
+                        ..raw(a, AccessKind::Delete, "git clean")
+                    });
+                }
+            }
+        }
+        // `git config -f FILE …` writes FILE (unless it only reads).
+        "config" => {
+            let reads_only = rest.iter().any(|a| {
+                matches!(
+                    a.value.as_str(),
+                    "--get" | "--get-all" | "--get-regexp" | "-l" | "--list" | "get" | "list"
+                )
+            });
+            for (k, a) in rest.iter().enumerate() {
+                let file = match a.value.as_str() {
+                    "-f" | "--file" => rest.get(k + 1),
+                    _ => None,
+                };
+                if let Some(f) = file {
+                    out.push(raw(f, AccessKind::Read, "git config"));
+                    if !reads_only {
+                        out.push(raw(f, AccessKind::Write, "git config"));
+                    }
+                }
+            }
+        }
+        // `git stash push -- PATHS` puts the paths back as they were committed.
+        "stash" => {
+            let (before, after) = split_dashdash(&rest);
+            let pushes = before
+                .first()
+                .is_some_and(|a| a.value == "push" || a.value == "save");
+            if pushes {
+                for a in git_operands(&before[1..], &["-m", "--message", "--pathspec-from-file"])
+                    .into_iter()
+                    .chain(after)
+                {
+                    out.push(RawAccess {
+                        recursive: true,
+                        ..raw(a, AccessKind::Write, "git stash")
+                    });
+                }
             }
         }
         "apply" | "am" => {
