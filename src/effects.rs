@@ -264,9 +264,17 @@ impl Effects {
                 _ => Op::Write,
             };
             let cmd = r.commands.get(u.command);
+            // After a `cd` to a directory only known at run time, a relative path may be
+            // anywhere: `*/NAME`.
+            let cwd_unknown = cmd.is_some_and(|c| c.cwd.is_none());
+            let pattern = if cwd_unknown && !u.text.starts_with(['/', '~', '$']) {
+                runtime_pattern(&format!("$CWD/{}", u.text), None, ctx)
+            } else {
+                runtime_pattern(&u.text, cmd.and_then(|c| c.cwd.as_deref()), ctx)
+            };
             self.runtime.push(RuntimeEffect {
                 op,
-                pattern: runtime_pattern(&u.text, cmd.and_then(|c| c.cwd.as_deref()), ctx),
+                pattern,
                 shown: u.text.clone(),
                 by: format!("{tool} (`{}`)", u.by),
                 fed_from: cmd.map(|c| fed_paths(r, c, ctx)).unwrap_or_default(),
@@ -274,10 +282,24 @@ impl Effects {
         }
         // Redirections to a target only known at run time (`> "$f"`).
         for c in &r.commands {
-            for rd in c.redirects.iter().filter(|rd| rd.unknown && rd.op.writes()) {
+            // Unknown targets, and known names after a `cd` to an unknown directory.
+            let runtime = |rd: &&crate::shell::Redirection| {
+                rd.op.writes()
+                    && (rd.unknown
+                        || (rd.path.is_none()
+                            && !rd.target.is_empty()
+                            && rd.target != "-"
+                            && !rd.target.chars().all(|ch| ch.is_ascii_digit())))
+            };
+            for rd in c.redirects.iter().filter(runtime) {
+                let pattern = if !rd.unknown && c.cwd.is_none() && !rd.target.starts_with('/') {
+                    runtime_pattern(&format!("$CWD/{}", rd.target), None, ctx)
+                } else {
+                    runtime_pattern(&rd.target, c.cwd.as_deref(), ctx)
+                };
                 self.runtime.push(RuntimeEffect {
                     op: Op::Write,
-                    pattern: runtime_pattern(&rd.target, c.cwd.as_deref(), ctx),
+                    pattern,
                     shown: rd.target.clone(),
                     by: format!("{tool} (`{} redirect`)", rd.op.as_str()),
                     fed_from: fed_paths(r, c, ctx),

@@ -1379,6 +1379,16 @@ impl<'e, 'a> Analyser<'e, 'a> {
             None => raw.text.clone(),
         };
         let Some(path) = self.resolve_path(&cmd.cwd, &text) else {
+            if raw.kind != AccessKind::Read && raw.kind != AccessKind::Execute {
+                // Where it lands is known only at run time; what it is called is known.
+                self.report.unresolved.push(super::Unresolved {
+                    text: raw.text.clone(),
+                    kind: raw.kind,
+                    change: raw.change,
+                    by: raw.by.clone(),
+                    command: self.report.commands.len(),
+                });
+            }
             self.opaque(
                 &raw.text,
                 &format!(
