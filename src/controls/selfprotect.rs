@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 const MANAGED_SETTINGS_DIRS: &[&str] = &[
     "/etc/claude-code",
     "/Library/Application Support/ClaudeCode",
+    "C:/ProgramData/ClaudeCode",
 ];
 
 /// The names under a `.claude` directory that register or configure the guard.
@@ -108,6 +109,16 @@ pub fn protected_because(
         && (same_ci(path, bin) || real_bin.is_some_and(|r| same_ci(path, r)))
     {
         return Some("it is the hookguard binary".into());
+    }
+    // A program of the guard's name in a `bin` directory would shadow it on `PATH` for a
+    // registration that names it bare (`"command": "hookguard"`).
+    if let Some(bin) = &ctx.binary
+        && bin.file_name().map(lower) == Some(name.clone())
+        && parent_name == "bin"
+    {
+        return Some(format!(
+            "a program named `{name}` in a `bin` directory would stand in for the hookguard binary"
+        ));
     }
     if let Some(p) = policy.protected.first_match(&glob_text(path)) {
         return Some(format!("it matches the protected pattern `{}`", p.written));
