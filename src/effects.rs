@@ -241,7 +241,7 @@ impl Effects {
                 }
             }
             let names = if found {
-                find_names_before(r)
+                find_names_for(r, &path.lexical, ctx)
             } else {
                 a.names.clone()
             };
@@ -314,12 +314,22 @@ impl Effects {
     }
 }
 
-/// The `-name`/`-iname` globs of the `find` whose `-exec` made an access: what it can be
-/// handed. Empty (every file) when another test also chooses.
-fn find_names_before(r: &ShellReport) -> Vec<String> {
-    // Accesses do not point back at their command; the last `find` recorded is the one whose
-    // `-exec` children follow it.
-    let Some(find) = r.commands.iter().rev().find(|c| c.name == "find") else {
+/// The `-name`/`-iname` globs of the `find` whose `-exec` made an access under `dir` (the
+/// `find` that starts there): what it can be handed. Empty (every file) when another test also
+/// chooses, or when no such `find` is known.
+fn find_names_for(r: &ShellReport, dir: &std::path::Path, ctx: &Context) -> Vec<String> {
+    let starts_at = |c: &crate::shell::SimpleCommand| {
+        let cwd = c.cwd.clone().unwrap_or_else(|| ctx.cwd.clone());
+        crate::shell::wrappers::find_starts(&c.argv)
+            .iter()
+            .any(|s| crate::paths::lexical(&s.value, &cwd, ctx.home.as_deref()) == *dir)
+    };
+    let Some(find) = r
+        .commands
+        .iter()
+        .rev()
+        .find(|c| c.name == "find" && starts_at(c))
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();
