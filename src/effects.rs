@@ -450,3 +450,54 @@ pub fn runtime_pattern(text: &str, cwd: Option<&std::path::Path>, ctx: &Context)
         ctx.home.as_deref(),
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        Context {
+            cwd: PathBuf::from("/w/p"),
+            project_root: PathBuf::from("/w/p"),
+            home: Some(PathBuf::from("/h")),
+            temp_dir: PathBuf::from("/tmp"),
+            audit_log: PathBuf::new(),
+            binary: None,
+            user_policy_dir: None,
+            managed_policy_dir: PathBuf::from("/etc/hookguard"),
+            claude_config_dir: None,
+            headless: false,
+        }
+    }
+
+    #[test]
+    fn unknown_parts_become_stars() {
+        let c = ctx();
+        let p = |t: &str| runtime_pattern(t, None, &c);
+        assert_eq!(p("$D/settings.json").as_deref(), Some("*/settings.json"));
+        assert_eq!(p("${D}/x").as_deref(), Some("*/x"));
+        assert_eq!(
+            p(".claude/$(ls .claude | head -1)").as_deref(),
+            Some("/w/p/.claude/*")
+        );
+        assert_eq!(p("`pwd`/.claude").as_deref(), Some("*/.claude"));
+        assert_eq!(p("a$X$Y.json").as_deref(), Some("/w/p/a*.json"));
+        assert_eq!(p("~/.claude/$F").as_deref(), Some("/h/.claude/*"));
+        assert_eq!(p("$F"), None);
+        assert_eq!(p("$(mktemp)"), None);
+        assert_eq!(p("$A/$B"), None);
+    }
+
+    #[test]
+    fn whole_tree_ops_are_the_directory_ones() {
+        for op in [Op::Delete, Op::Attributes, Op::Rename, Op::Link, Op::Replace] {
+            assert!(op.whole_tree() && op.mutates(), "{op:?}");
+        }
+        for op in [Op::Write, Op::Create, Op::Into, Op::Lock] {
+            assert!(!op.whole_tree() && op.mutates(), "{op:?}");
+        }
+        for op in [Op::Read, Op::Search, Op::Exec, Op::Named] {
+            assert!(!op.mutates(), "{op:?}");
+        }
+    }
+}
