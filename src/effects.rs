@@ -254,6 +254,68 @@ impl Effects {
                 selective: a.by == "git clean" || a.by == "rsync --delete",
             });
         }
+        // A patch writes the files it names (`git apply p.diff`, `patch -p1 < p.diff`).
+        for c in &r.commands {
+            let cwd = c.cwd.clone().unwrap_or_else(|| ctx.cwd.clone());
+            let mut patches: Vec<PathBuf> = Vec::new();
+            let dry = c.argv.iter().any(|a| {
+                matches!(
+                    a.value.as_str(),
+                    "--check" | "--stat" | "--numstat" | "--summary" | "--cached" | "--dry-run"
+                )
+            });
+            if dry {
+                continue;
+            }
+            if c.name == "patch" {
+                patches.extend(
+                    c.redirects
+                        .iter()
+                        .filter(|rd| rd.op == crate::shell::RedirOp::In)
+                        .filter_map(|rd| rd.path.clone()),
+                );
+                let mut it = c.argv.iter();
+                while let Some(a) = it.next() {
+                    if (a.value == "-i" || a.value == "--input")
+                        && let Some(f) = it.next()
+                    {
+                        patches.push(crate::paths::lexical(&f.value, &cwd, ctx.home.as_deref()));
+                    }
+                }
+            } else if c.name == "git"
+                && c.argv
+                    .iter()
+                    .skip(1)
+                    .any(|a| a.value == "apply" || a.value == "am")
+            {
+                let after = c
+                    .argv
+                    .iter()
+                    .skip_while(|a| a.value != "apply" && a.value != "am")
+                    .skip(1);
+                patches.extend(
+                    after
+                        .filter(|a| !a.value.starts_with('-') && !a.unknown)
+                        .map(|a| crate::paths::lexical(&a.value, &cwd, ctx.home.as_deref())),
+                );
+            }
+            for p in patches {
+                for target in patch_targets(&p) {
+                    let lexical = crate::paths::lexical(&target, &cwd, ctx.home.as_deref());
+                    self.effects.push(Effect {
+                        op: Op::Write,
+                        path: NormPath {
+                            real: crate::paths::resolve(&lexical),
+                            lexical,
+                        },
+                        by: format!("{tool} (`{}`, a file named in {})", c.name, p.display()),
+                        recursive: false,
+                        names: Vec::new(),
+                        selective: false,
+                    });
+                }
+            }
+        }
         for u in &r.unresolved {
             let op = match (u.kind, u.change) {
                 (AccessKind::Delete, _) => Op::Delete,
@@ -345,6 +407,45 @@ fn find_names_for(r: &ShellReport, dir: &std::path::Path, ctx: &Context) -> Vec<
             "-path" | "-ipath" | "-regex" | "-iregex" | "-wholename" | "-o" | "-or" | "-not" | "!"
         ) {
             return Vec::new();
+        }
+    }
+    out
+}
+
+/// The files a unified or git diff on disk would change, as the patch names them (`+++ b/X`,
+/// `rename to X`), with a leading `a/` or `b/` taken off. Only a regular file of at most
+/// 256 KiB is read: never a FIFO or device.
+fn patch_targets(path: &std::path::Path) -> Vec<String> {
+    const MAX: u64 = 256 * 1024;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Vec::new();
+    };
+    if !meta.is_file() || meta.len() > MAX {
+        return Vec::new();
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let named = line
+            .strip_prefix("+++ ")
+            .or_else(|| line.strip_prefix("--- "))
+            .or_else(|| line.strip_prefix("rename to "))
+            .or_else(|| line.strip_prefix("rename from "))
+            .or_else(|| line.strip_prefix("copy to "));
+        let Some(named) = named else { continue };
+        let name = named.split('\t').next().unwrap_or("").trim();
+        if name.is_empty() || name == "/dev/null" {
+            continue;
+        }
+        let name = name
+            .strip_prefix("a/")
+            .or_else(|| name.strip_prefix("b/"))
+            .unwrap_or(name)
+            .to_string();
+        if !out.contains(&name) {
+            out.push(name);
         }
     }
     out
@@ -490,7 +591,13 @@ mod tests {
 
     #[test]
     fn whole_tree_ops_are_the_directory_ones() {
-        for op in [Op::Delete, Op::Attributes, Op::Rename, Op::Link, Op::Replace] {
+        for op in [
+            Op::Delete,
+            Op::Attributes,
+            Op::Rename,
+            Op::Link,
+            Op::Replace,
+        ] {
             assert!(op.whole_tree() && op.mutates(), "{op:?}");
         }
         for op in [Op::Write, Op::Create, Op::Into, Op::Lock] {

@@ -187,9 +187,8 @@ fn access_rule(name: &str) -> Option<Rule> {
             ],
         ),
         "mv" => rule(MoveLike, &["-t", "--target-directory", "-S", "--suffix"]),
-        "rm" | "rmdir" | "unlink" | "shred" | "srm" => {
-            rule(Delete, &["-n", "--iterations", "-s", "--size"])
-        }
+        "rm" | "rmdir" | "unlink" | "shred" | "srm" | "wipe" | "trash" | "trash-put"
+        | "rmtrash" => rule(Delete, &["-n", "--iterations", "-s", "--size"]),
         _ => return None,
     })
 }
@@ -434,6 +433,19 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             let ops = operands(cmd, &["-d", "-x", "-P"]);
             if let Some(a) = ops.first() {
                 out.push(raw(a, AccessKind::Read, by));
+            }
+            // Named members land at DIR/MEMBER (they are patterns; C17 matches them as such).
+            if !cmd.has("-l") && !cmd.has("-p") && !cmd.has("-t") {
+                let dir = opt_values(cmd, &["-d"])
+                    .first()
+                    .map_or(".".to_string(), |d| d.value.clone());
+                for m in ops.iter().skip(1) {
+                    out.push(RawAccess {
+                        text: format!("{}/{}", dir.trim_end_matches('/'), m.value),
+                        recursive: true,
+                        ..raw(m, AccessKind::Write, by)
+                    });
+                }
             }
             match opt_values(cmd, &["-d"]).first() {
                 Some(d) => out.push(RawAccess {
@@ -1170,6 +1182,14 @@ fn tar(cmd: &SimpleCommand) -> Vec<RawAccess> {
                 unknown: d.1,
                 ..text(&d.0, AccessKind::Write, "tar")
             });
+            // Named members land at DIR/MEMBER.
+            for o in operands {
+                out.push(RawAccess {
+                    text: format!("{}/{}", d.0.trim_end_matches('/'), o.value),
+                    recursive: true,
+                    ..raw(o, AccessKind::Write, "tar")
+                });
+            }
         }
         Some('c') | Some('r') | Some('u') => {
             if let Some(a) = archive {
