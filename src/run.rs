@@ -88,7 +88,11 @@ impl Environment {
                 .filter(|h| !h.is_empty()),
             process_cwd: std::env::current_dir().ok(),
             binary: std::env::current_exe().ok(),
-            args: std::env::args().skip(1).collect(),
+            // `args_os`: `args` panics on an argument that is not UTF-8.
+            args: std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
             temp_dir: std::env::temp_dir(),
         }
     }
