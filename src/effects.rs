@@ -240,6 +240,14 @@ impl Effects {
                     }
                 }
             }
+            // The target of a copy or move that is an existing directory receives what lands
+            // in it (the `Into` effects); the directory itself is not rewritten.
+            let into_dir = op == Op::Write
+                && matches!(
+                    a.by.as_str(),
+                    "cp" | "mv" | "install" | "ln" | "rsync" | "scp"
+                )
+                && path.real.is_dir();
             let names = if found {
                 find_names_for(r, &path.lexical, ctx)
             } else {
@@ -249,7 +257,7 @@ impl Effects {
                 op,
                 path,
                 by,
-                recursive: a.recursive || found,
+                recursive: (a.recursive || found) && !into_dir,
                 names,
                 selective: a.by == "git clean" || a.by == "rsync --delete",
             });

@@ -833,6 +833,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                     if contents {
                         out.push(RawAccess {
                             recursive: true,
+                            change: Change::Into,
                             unknown: t.unknown || s.unknown,
                             ..raw(t, AccessKind::Write, by)
                         });
