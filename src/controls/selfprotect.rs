@@ -23,6 +23,18 @@ const MANAGED_SETTINGS_DIRS: &[&str] = &[
     "C:/ProgramData/ClaudeCode",
 ];
 
+/// The subdirectories of `.claude` that hold what a project adds to Claude Code (commands,
+/// agents, skills, …): copying a tree of that name into `.claude` is everyday work.
+const CLAUDE_SUBDIRS: &[&str] = &[
+    "commands",
+    "agents",
+    "skills",
+    "hooks",
+    "output-styles",
+    "rules",
+    "plugins",
+];
+
 /// The names under a `.claude` directory that register or configure the guard.
 const CLAUDE_DIR_FILES: &[&str] = &["settings.json", "settings.local.json", "hookguard.toml"];
 
@@ -293,6 +305,19 @@ fn effect_because(
     }
     if matches!(e.op, Op::Create | Op::Lock) {
         return None;
+    }
+    // Copying, moving or installing files straight into a `.claude` directory is how its
+    // settings are replaced wholesale (`install -t .claude f`, `cp -t .claude build/*`); its
+    // subdirectories (`commands/`, `agents/`) stay open.
+    if e.op == Op::Into
+        && form.parent().map(name_ci).as_deref() == Some(".claude")
+        && !CLAUDE_SUBDIRS.contains(&name_ci(form).as_str())
+    {
+        return Some(format!(
+            "it copies or moves a file straight into {}, which holds the Claude Code settings that register the guard",
+            form.parent()
+                .map_or_else(String::new, |p| p.display().to_string())
+        ));
     }
     // A recursive write into the project root (or above) is every build, extraction and
     // checkout: what it overwrites is only known when it runs (docs/residual-risks.md). Below
