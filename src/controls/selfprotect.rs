@@ -231,6 +231,55 @@ fn contains_protected(dir: &Path, names: &[String], targets: &[PathBuf]) -> Opti
         .map(|t| format!("it holds {}, which the guard protects", t.display()))
 }
 
+/// How many directory entries a walk for nested protected files looks at, at most.
+const WALK_ENTRIES: usize = 2000;
+
+/// Why a directory holds a protected file the guard does not know by name (a nested
+/// `.claude/settings.json`, a file a policy `protect` glob names), looking at no more than
+/// [`WALK_ENTRIES`] entries and never following a symlink. The project root and what lies
+/// above it are not walked: their protected files are known by name.
+fn walk_for_protected(
+    dir: &Path,
+    names: &[String],
+    policy: &Policy,
+    ctx: &Context,
+) -> Option<String> {
+    if within_ci(&ctx.project_root, dir) {
+        return None;
+    }
+    let picks = |p: &Path| {
+        names.is_empty()
+            || names
+                .iter()
+                .any(|n| glob(n).is_none_or(|g| g.is_match(name_ci(p))))
+    };
+    let mut stack = vec![dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            seen += 1;
+            if seen > WALK_ENTRIES {
+                return None;
+            }
+            let p = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                stack.push(p);
+            } else if picks(&p)
+                && let Some(why) = protected_because(&p, policy, ctx, None)
+            {
+                return Some(format!("it holds {} ({why})", p.display()));
+            }
+        }
+    }
+    None
+}
+
 /// Why an existing file is a hard link to a protected one, if it is.
 fn hard_link_to(path: &Path, targets: &[PathBuf]) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
@@ -335,6 +384,9 @@ fn effect_because(
             &[]
         };
         if let Some(why) = contains_protected(form, names, &g.targets) {
+            return Some(why);
+        }
+        if let Some(why) = walk_for_protected(form, names, policy, ctx) {
             return Some(why);
         }
     }
