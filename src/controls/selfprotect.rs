@@ -163,6 +163,9 @@ fn audit_file(path: &Path, log: &Path) -> bool {
 pub struct Guarded {
     pub targets: Vec<PathBuf>,
     pub real_binary: Option<PathBuf>,
+    /// Directory entries the walks for nested protected files may still look at, for the
+    /// whole event: a command of a thousand `rm -rf` costs no more than one.
+    walk_budget: std::cell::Cell<usize>,
 }
 
 impl Guarded {
@@ -170,6 +173,7 @@ impl Guarded {
         Guarded {
             targets: known_targets(policy, ctx),
             real_binary: ctx.binary.as_deref().map(crate::paths::resolve),
+            walk_budget: std::cell::Cell::new(WALK_ENTRIES),
         }
     }
 }
@@ -231,7 +235,7 @@ fn contains_protected(dir: &Path, names: &[String], targets: &[PathBuf]) -> Opti
         .map(|t| format!("it holds {}, which the guard protects", t.display()))
 }
 
-/// How many directory entries a walk for nested protected files looks at, at most.
+/// How many directory entries the walks for nested protected files look at, at most, per event.
 const WALK_ENTRIES: usize = 2000;
 
 /// Why a directory holds a protected file the guard does not know by name (a nested
@@ -243,8 +247,9 @@ fn walk_for_protected(
     names: &[String],
     policy: &Policy,
     ctx: &Context,
+    budget: &std::cell::Cell<usize>,
 ) -> Option<String> {
-    if within_ci(&ctx.project_root, dir) {
+    if within_ci(&ctx.project_root, dir) || budget.get() == 0 {
         return None;
     }
     let picks = |p: &Path| {
@@ -254,16 +259,15 @@ fn walk_for_protected(
                 .any(|n| glob(n).is_none_or(|g| g.is_match(name_ci(p))))
     };
     let mut stack = vec![dir.to_path_buf()];
-    let mut seen = 0usize;
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
         };
         for entry in entries.flatten() {
-            seen += 1;
-            if seen > WALK_ENTRIES {
+            if budget.get() == 0 {
                 return None;
             }
+            budget.set(budget.get() - 1);
             let p = entry.path();
             let Ok(kind) = entry.file_type() else {
                 continue;
@@ -386,7 +390,7 @@ fn effect_because(
         if let Some(why) = contains_protected(form, names, &g.targets) {
             return Some(why);
         }
-        if let Some(why) = walk_for_protected(form, names, policy, ctx) {
+        if let Some(why) = walk_for_protected(form, names, policy, ctx, &g.walk_budget) {
             return Some(why);
         }
     }
