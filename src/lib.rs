@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod decision;
 pub mod digest;
 pub mod doctor;
+pub mod effects;
 pub mod event;
 pub mod input;
 pub mod install;

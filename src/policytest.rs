@@ -270,6 +270,7 @@ fn context(project: &Path, home: &Path) -> Context {
         binary: Some(PathBuf::from("/usr/local/bin/hookguard")),
         user_policy_dir: Some(home.join(".config/hookguard")),
         managed_policy_dir: PathBuf::from(crate::policy::layers::MANAGED_DIR),
+        claude_config_dir: None,
         headless: false,
     }
 }

@@ -202,6 +202,13 @@ pub const RULES: &[RuleDoc] = &[
         example: "Write .claude/settings.json",
     },
     RuleDoc {
+        id: "self.protected-runtime",
+        control: "PR-06",
+        what: "A write, delete, rename, link or mode change whose path is only known when the command runs and could be one of the guard's protected files (C17): asked in production, denied in prototype and ci.",
+        why: "A target computed at run time (`ls .claude | xargs rm`, `rm \"$d/settings.json\"`) is the same attack in another spelling.",
+        example: "ls .claude | xargs rm",
+    },
+    RuleDoc {
         id: "shell.opaque",
         control: "PR-06",
         what: "A shell command the analyser cannot understand: a dynamic command name, eval of a non-literal, a parse error.",

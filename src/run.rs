@@ -59,6 +59,9 @@ pub struct Environment {
     pub host: Option<String>,
     pub process_cwd: Option<PathBuf>,
     pub binary: Option<PathBuf>,
+    /// The arguments this process was started with (after the program), which a
+    /// registration must still pass for ConfigChange to count it (C17).
+    pub args: Vec<String>,
     pub temp_dir: PathBuf,
 }
 
@@ -90,6 +93,11 @@ impl Environment {
                 .filter(|h| !h.is_empty()),
             process_cwd: std::env::current_dir().ok(),
             binary: std::env::current_exe().ok(),
+            // `args_os`: `args` panics on an argument that is not UTF-8.
+            args: std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
             temp_dir: std::env::temp_dir(),
         }
     }
@@ -167,6 +175,7 @@ fn setup(ev: &Event, opts: &HookOptions, env: &Environment) -> Setup {
         binary: env.binary.clone(),
         user_policy_dir: locations.user_dir(),
         managed_policy_dir: opts.managed_dir.clone(),
+        claude_config_dir: env.claude_config_dir.clone(),
         headless: env
             .entrypoint
             .as_deref()
@@ -416,7 +425,15 @@ fn judge(
                 env.claude_config_dir.as_deref(),
             );
             let changed = ev.file_path.as_deref().map(|p| s.ctx.path(p).lexical);
-            match crate::session::config_change_block(changed.as_deref(), &files) {
+            let inv = env
+                .binary
+                .clone()
+                .filter(|_| !env.args.is_empty())
+                .map(|program| crate::session::Invocation {
+                    program,
+                    args: env.args.clone(),
+                });
+            match crate::session::config_change_block(changed.as_deref(), &files, inv.as_ref()) {
                 Some(reason) => {
                     let d = Decision {
                         rule: Some("self.protected".into()),
@@ -901,13 +918,15 @@ fn evaluate_with(
     if let (Some(p), Some(r)) = (progress, &shell) {
         p.found(&r.findings);
     }
-    let findings = controls::pre_tool_use(ev, policy, ctx, shell.as_ref());
+    // What the call does, worked out once for every control (ADR 0014).
+    let effects = crate::effects::Effects::of_tool(ev, ctx, shell.as_ref());
+    let findings = controls::pre_tool_use(ev, policy, ctx, shell.as_ref(), &effects);
     if let Some(p) = progress {
         p.found(&findings);
         debug_stall();
     }
     let custom = custom::check(
-        &custom::Subject::of_tool(ev, ctx, shell.as_ref(), policy),
+        &custom::Subject::of_tool(ev, ctx, shell.as_ref(), &effects, policy),
         policy,
     );
     let d = decision::decide(findings, custom, policy, nobody);

@@ -165,7 +165,17 @@ pub fn registers_hookguard(settings: &Value) -> bool {
 const SETTINGS_CAP: u64 = 16 * 1024 * 1024;
 
 /// ConfigChange: the reason to block, if the change would switch hookguard off.
-pub fn config_change_block(changed: Option<&Path>, files: &[PathBuf]) -> Option<String> {
+///
+/// With `inv` (how this hookguard was started), the registration must still *run* it: a
+/// PreToolUse handler for every tool, in exec form (or a shell form that is exactly the same
+/// words, with nothing for a shell to interpret), whose program is this binary and whose
+/// arguments are this invocation's. `"command": "true || hookguard"` names hookguard and runs
+/// nothing.
+pub fn config_change_block(
+    changed: Option<&Path>,
+    files: &[PathBuf],
+    inv: Option<&Invocation>,
+) -> Option<String> {
     // A settings file that was deleted or is unreadable is judged by what remains registered.
     if let Some(path) = changed
         && let Some(bytes) = crate::input::read_file(path, SETTINGS_CAP).ok()
@@ -190,14 +200,111 @@ pub fn config_change_block(changed: Option<&Path>, files: &[PathBuf]) -> Option<
         crate::input::read_file(f, SETTINGS_CAP)
             .ok()
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .is_some_and(|v| registers_hookguard(&v))
+            .is_some_and(|v| match inv {
+                Some(inv) => registers_invocation(&v, inv),
+                None => registers_hookguard(&v),
+            })
     });
     if still_registered {
         None
     } else {
         Some(format!(
-            "after the change to {}, no settings file registers hookguard for PreToolUse any more, which would switch off the guard (C17). Ask the person to make this change outside the session.",
-            changed.map_or_else(|| "the settings".to_string(), |p| p.display().to_string())
+            "after the change to {}, no settings file registers this hookguard ({}) to run on every PreToolUse call any more, which would switch off the guard (C17). Ask the person to make this change outside the session.",
+            changed.map_or_else(|| "the settings".to_string(), |p| p.display().to_string()),
+            inv.map_or_else(
+                || "hookguard hook".to_string(),
+                |i| format!("{} {}", i.program.display(), i.args.join(" "))
+            )
         ))
     }
+}
+
+/// How this hookguard was started: what a registration must run to keep it in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+}
+
+/// Whether `settings` has a PreToolUse handler, for every tool, that runs exactly `inv`.
+pub fn registers_invocation(settings: &Value, inv: &Invocation) -> bool {
+    let Some(groups) = settings
+        .pointer("/hooks/PreToolUse")
+        .and_then(Value::as_array)
+    else {
+        return false;
+    };
+    groups.iter().any(|g| {
+        let every_tool = match g.get("matcher") {
+            None | Some(Value::Null) => true,
+            Some(Value::String(m)) => matches!(m.as_str(), "" | "*" | ".*"),
+            Some(_) => false,
+        };
+        every_tool
+            && g.get("hooks")
+                .and_then(Value::as_array)
+                .is_some_and(|hs| hs.iter().any(|h| runs_invocation(h, inv)))
+    })
+}
+
+/// Whether one handler runs `inv`: type `command`, not `async` (an async hook cannot block),
+/// program this binary, arguments this invocation's.
+pub fn runs_invocation(h: &Value, inv: &Invocation) -> bool {
+    if h.get("type").and_then(Value::as_str) != Some("command")
+        || h.get("async").and_then(Value::as_bool) == Some(true)
+    {
+        return false;
+    }
+    let Some(cmd) = h.get("command").and_then(Value::as_str) else {
+        return false;
+    };
+    let (program, args): (String, Vec<String>) = match h.get("args") {
+        Some(Value::Array(a)) => {
+            let Some(args) = a
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+            else {
+                return false;
+            };
+            (cmd.to_string(), args)
+        }
+        Some(_) => return false,
+        None => {
+            // Shell form: only the plain words of an exec, nothing a shell would interpret.
+            if cmd.contains([
+                ';', '|', '&', '$', '`', '<', '>', '(', ')', '{', '}', '\n', '*', '?', '!', '#',
+                '\\', '=',
+            ]) {
+                return false;
+            }
+            let mut words = cmd
+                .split_whitespace()
+                .map(|w| w.trim_matches(['"', '\'']).to_string());
+            let Some(first) = words.next() else {
+                return false;
+            };
+            (first, words.collect())
+        }
+    };
+    args == inv.args && same_program(&program, &inv.program)
+}
+
+/// Whether `registered` (absolute, or a name looked up on `PATH`) is the binary `running`.
+fn same_program(registered: &str, running: &Path) -> bool {
+    let running = crate::paths::resolve(running);
+    let candidate = |p: &Path| p.is_absolute() && crate::paths::resolve(p) == running;
+    let reg = Path::new(registered);
+    if reg.is_absolute() {
+        return candidate(reg);
+    }
+    if registered.contains('/') {
+        return false;
+    }
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(registered))
+            .find(|p| p.is_file())
+            .is_some_and(|p| candidate(&p))
+    })
 }

@@ -463,9 +463,53 @@ fn config_change_removing_the_registration_is_blocked() {
     );
     assert_eq!(r.code, 0);
     assert_eq!(r.json()["decision"], "block");
-    std::fs::write(&settings, r#"{"hooks":{"PreToolUse":[{"matcher":"*","hooks":[{"type":"command","command":"/usr/local/bin/hookguard","args":["hook"]}]}]}}"#).unwrap();
+    // Still registered: this binary, in exec form, with the arguments it runs with.
+    let bin = env!("CARGO_BIN_EXE_hookguard");
+    let audit = s.audit().to_str().unwrap().to_string();
+    let registered = |handler: serde_json::Value| {
+        serde_json::json!({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [handler]}]}})
+            .to_string()
+    };
+    std::fs::write(
+        &settings,
+        registered(
+            serde_json::json!({"type": "command", "command": bin, "args": ["hook", "--audit-log", audit]}),
+        ),
+    )
+    .unwrap();
     let r = run(
-        &["hook", "--audit-log", s.audit().to_str().unwrap()],
+        &["hook", "--audit-log", &audit],
+        ev.to_string().as_bytes(),
+        &s.home(),
+        &[("CLAUDE_PROJECT_DIR", s.proj().to_str().unwrap())],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    // Registrations that name hookguard but no longer run this one, as it runs, are blocked.
+    for handler in [
+        serde_json::json!({"type": "command", "command": "true || hookguard"}),
+        serde_json::json!({"type": "command", "command": format!("true || {bin} hook --audit-log {audit}")}),
+        serde_json::json!({"type": "command", "command": "/usr/local/bin/hookguard", "args": ["hook"]}),
+        serde_json::json!({"type": "command", "command": bin, "args": ["hook"]}),
+        serde_json::json!({"type": "command", "command": bin, "args": ["hook", "--audit-log", audit], "async": true}),
+        serde_json::json!({"type": "command", "command": format!("{bin} hook --audit-log {audit}; true")}),
+    ] {
+        std::fs::write(&settings, registered(handler.clone())).unwrap();
+        let r = run(
+            &["hook", "--audit-log", &audit],
+            ev.to_string().as_bytes(),
+            &s.home(),
+            &[("CLAUDE_PROJECT_DIR", s.proj().to_str().unwrap())],
+        );
+        assert_eq!(r.json()["decision"], "block", "{handler}");
+    }
+    // The same words in shell form, with nothing for a shell to interpret, still run it.
+    std::fs::write(
+        &settings,
+        registered(serde_json::json!({"type": "command", "command": format!("{bin} hook --audit-log {audit}")})),
+    )
+    .unwrap();
+    let r = run(
+        &["hook", "--audit-log", &audit],
         ev.to_string().as_bytes(),
         &s.home(),
         &[("CLAUDE_PROJECT_DIR", s.proj().to_str().unwrap())],

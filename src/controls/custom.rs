@@ -32,6 +32,7 @@ impl<'a> Subject<'a> {
         ev: &'a Event,
         ctx: &Context,
         shell: Option<&crate::shell::ShellReport>,
+        effects: &crate::effects::Effects,
         policy: &Policy,
     ) -> Subject<'a> {
         let tool = ev.tool();
@@ -63,7 +64,11 @@ impl<'a> Subject<'a> {
             None
         };
         let command = shell.map(super::shellcmd::subcommand_lines);
-        let (reads, writes) = shell.map(super::shellcmd::access_paths).unwrap_or_default();
+        let (reads, writes) = if kind == ToolKind::Shell {
+            effect_paths(effects)
+        } else {
+            Default::default()
+        };
         if kind == ToolKind::Shell {
             paths.extend(reads.iter().chain(&writes).cloned());
         }
@@ -81,6 +86,27 @@ impl<'a> Subject<'a> {
             writes,
         }
     }
+}
+
+/// The paths the call's effects read and change (both forms of each), so that rules written
+/// for the file tools hold for every spelling of the same effect.
+fn effect_paths(effects: &crate::effects::Effects) -> (Vec<String>, Vec<String>) {
+    let (mut reads, mut writes) = (Vec::new(), Vec::new());
+    for e in &effects.effects {
+        // A link's source is read, not written (`ln -s /usr/bin/python3 venv/python`).
+        let target = if e.op.mutates() && e.op != crate::effects::Op::Link {
+            &mut writes
+        } else {
+            &mut reads
+        };
+        for f in e.path.forms() {
+            let f = glob_text(f);
+            if !target.contains(&f) {
+                target.push(f);
+            }
+        }
+    }
+    (reads, writes)
 }
 
 fn matches(rule: &Rule, s: &Subject, policy: &Policy) -> bool {

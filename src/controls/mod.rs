@@ -13,6 +13,7 @@ pub mod files;
 pub mod mcp;
 pub mod production;
 pub mod prohibited;
+pub mod scanbypass;
 pub mod selfprotect;
 pub mod shellcmd;
 pub mod tool_output;
@@ -41,6 +42,9 @@ pub struct Context {
     pub binary: Option<PathBuf>,
     /// The user policy directory and the managed one (C17 protects both).
     pub user_policy_dir: Option<PathBuf>,
+    /// `CLAUDE_CONFIG_DIR`, where Claude Code reads user settings instead of `~/.claude`
+    /// (C17 protects its settings files).
+    pub claude_config_dir: Option<PathBuf>,
     pub managed_policy_dir: PathBuf,
     /// `CLAUDE_CODE_ENTRYPOINT` starts with `sdk`: a headless run, nobody to ask (C18).
     pub headless: bool,
@@ -117,6 +121,7 @@ pub fn pre_tool_use(
     policy: &Policy,
     ctx: &Context,
     shell: Option<&crate::shell::ShellReport>,
+    effects: &crate::effects::Effects,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     classification::check(policy, &mut out);
@@ -127,56 +132,42 @@ pub fn pre_tool_use(
     // that where verdicts tie the reason names the secret's kind rather than, say, the shell
     // finding that quotes the same value.
     content::pre_tool_use(ev, policy, ctx, &mut out);
-    match kind {
-        ToolKind::Read | ToolKind::Lsp => {
-            for raw in path_fields(ev) {
-                files::check(&ctx.path(raw), Access::Read, tool, policy, ctx, &mut out);
-            }
+    // Every path control judges the call's effects (ADR 0014), whatever the tool.
+    if kind == ToolKind::Shell
+        && let Some(report) = shell
+    {
+        shellcmd::check(report, &mut out);
+    }
+    let mut path_findings = Vec::new();
+    path_controls(effects, policy, ctx, &mut path_findings);
+    // One finding per rule and path: `cat a b a` need not say the same thing three times.
+    for f in path_findings {
+        if !out
+            .iter()
+            .any(|o| o.rule == f.rule && o.subject == f.subject)
+        {
+            out.push(f);
         }
+    }
+    match kind {
         ToolKind::Write => {
-            for raw in path_fields(ev) {
-                let p = ctx.path(raw);
-                // Most specific first: where verdicts tie, the first finding explains.
-                files::check_excluded(&p, tool, policy, &mut out);
-                selfprotect::check(&p, tool, policy, ctx, &mut out);
-                files::check_placement(&p, Access::Write, tool, policy, ctx, &mut out);
-                prohibited::check(&p, tool, &mut out);
+            for e in &effects.effects {
+                prohibited::check(&e.path, tool, &mut out);
                 // Only a memory file's text is read here: no copy of the content otherwise.
-                if claude_md::is_memory_file(&p) {
-                    claude_md::check(&p, &written_text(ev), policy, &mut out);
+                if claude_md::is_memory_file(&e.path) {
+                    claude_md::check(&e.path, &written_text(ev), policy, &mut out);
                 }
             }
         }
-        ToolKind::Grep | ToolKind::Glob => {
-            let raw = ev.input_str("path").unwrap_or("");
-            let p = if raw.is_empty() {
-                ctx.path(&ctx.cwd.to_string_lossy())
-            } else {
-                ctx.path(raw)
-            };
-            files::check_search_root(&p, tool, policy, ctx, &mut out);
-            if kind == ToolKind::Grep
-                && let Some(glob) = ev.input_str("glob")
-            {
+        ToolKind::Grep => {
+            if let Some(glob) = ev.input_str("glob") {
                 files::check_grep_glob(glob, policy, &mut out);
             }
         }
         ToolKind::WebFetch => web::fetch(ev, policy, &mut out),
         ToolKind::WebSearch => web::search(ev, policy, &mut out),
         ToolKind::Mcp => mcp::check(ev, policy, &mut out),
-        ToolKind::Shell => {
-            if let Some(report) = shell {
-                shellcmd::check(report, tool, policy, ctx, &mut out);
-            }
-        }
-        ToolKind::Agent => {}
-        ToolKind::Other => {
-            // A tool this version does not know may still name a file: keep the guidance's
-            // exclusions on it whatever it is.
-            for raw in path_fields(ev) {
-                files::check_excluded(&ctx.path(raw), tool, policy, &mut out);
-            }
-        }
+        _ => {}
     }
 
     if matches!(kind, ToolKind::Shell | ToolKind::Agent) && ev.input_bool("run_in_background") {
@@ -201,6 +192,49 @@ pub fn pre_tool_use(
         }
     }
     out
+}
+
+/// C2, C3, C4, C9 (through files) and C17 over the call's effects. For each effect the most specific control
+/// comes first (excluded, then self-protection, then where the path lies), so that where
+/// verdicts tie the first finding explains.
+pub fn path_controls(
+    effects: &crate::effects::Effects,
+    policy: &Policy,
+    ctx: &Context,
+    out: &mut Vec<Finding>,
+) {
+    use crate::effects::Op;
+    if effects.effects.is_empty() && effects.runtime.is_empty() {
+        return;
+    }
+    let guarded = selfprotect::Guarded::new(policy, ctx);
+    for e in &effects.effects {
+        let by = e.by.as_str();
+        match e.op {
+            Op::Read | Op::Exec | Op::Link => {
+                files::check(&e.path, Access::Read, by, policy, ctx, out)
+            }
+            Op::Search => files::check_search_root(&e.path, by, policy, ctx, out),
+            Op::Named => files::check_excluded(&e.path, by, policy, out),
+            Op::Write
+            | Op::Into
+            | Op::Create
+            | Op::Delete
+            | Op::Attributes
+            | Op::Rename
+            | Op::Replace
+            | Op::Lock => {
+                files::check_excluded(&e.path, by, policy, out);
+                selfprotect::check_effect(e, policy, ctx, &guarded, out);
+                scanbypass::check_effect(e, out);
+                files::check_placement(&e.path, Access::Write, by, policy, ctx, out);
+            }
+        }
+        if e.op == Op::Link {
+            selfprotect::check_effect(e, policy, ctx, &guarded, out);
+        }
+    }
+    selfprotect::check_runtime(&effects.runtime, policy, ctx, &guarded, out);
 }
 
 /// The path-like fields of a tool's input: `file_path` (Read, Write, Edit), `notebook_path`

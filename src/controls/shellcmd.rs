@@ -1,13 +1,12 @@
 //! Shell commands (Bash, PowerShell, Monitor): the shell analyser's program knowledge (C5–C10,
-//! C14, C16, opaque commands) plus the path controls (C2, C3, C4, C17) applied to every file the
-//! command would read, write, delete or execute, exactly as for the file tools.
+//! C14, C16, opaque commands). The path controls (C2, C3, C4, C17) judge the command's effects
+//! (`crate::effects`), exactly as for the file tools.
 
-use super::{Access, Context, files, production, selfprotect};
+use super::{Context, production};
 use crate::decision::Finding;
 use crate::event::Event;
-use crate::paths::NormPath;
 use crate::policy::Policy;
-use crate::shell::{AccessKind, ShellEnv, ShellReport};
+use crate::shell::{ShellEnv, ShellReport};
 
 /// Analyses the event's `command`, if it has one.
 pub fn report(ev: &Event, policy: &Policy, ctx: &Context) -> Option<ShellReport> {
@@ -46,13 +45,7 @@ pub fn subcommand_lines(report: &ShellReport) -> String {
 }
 
 /// Findings for one analysed command.
-pub fn check(
-    report: &ShellReport,
-    tool: &str,
-    policy: &Policy,
-    ctx: &Context,
-    out: &mut Vec<Finding>,
-) {
+pub fn check(report: &ShellReport, out: &mut Vec<Finding>) {
     // Opaque is the explanation of last resort: where it ties with a finding that names what
     // the command does (`curl … | sh` is remote code, and also `sh` reading stdin), that one
     // explains.
@@ -62,52 +55,4 @@ pub fn check(
         .partition(|f| f.rule == crate::shell::programs::OPAQUE);
     out.extend(known.into_iter().cloned());
     out.extend(opaque.into_iter().cloned());
-    let mut path_findings = Vec::new();
-    for a in &report.accesses {
-        let p = NormPath {
-            real: crate::paths::resolve(&a.path),
-            lexical: a.path.clone(),
-        };
-        let by = format!("{tool} (`{}`)", a.by);
-        match a.kind {
-            AccessKind::Read | AccessKind::Execute => {
-                files::check(&p, Access::Read, &by, policy, ctx, &mut path_findings);
-            }
-            AccessKind::Write | AccessKind::Delete => {
-                files::check_excluded(&p, &by, policy, &mut path_findings);
-                selfprotect::check(&p, &by, policy, ctx, &mut path_findings);
-                files::check_placement(&p, Access::Write, &by, policy, ctx, &mut path_findings);
-            }
-        }
-    }
-    // One finding per rule and path: `cat a b a` need not say the same thing three times.
-    for f in path_findings {
-        if !out
-            .iter()
-            .any(|o| o.rule == f.rule && o.subject == f.subject)
-        {
-            out.push(f);
-        }
-    }
-}
-
-/// The paths a command reads and writes, for custom rules written for the file tools.
-pub fn access_paths(report: &ShellReport) -> (Vec<String>, Vec<String>) {
-    let (mut reads, mut writes) = (Vec::new(), Vec::new());
-    for a in &report.accesses {
-        let forms = [
-            crate::paths::glob_text(&a.path),
-            crate::paths::glob_text(&crate::paths::resolve(&a.path)),
-        ];
-        let target = match a.kind {
-            AccessKind::Read | AccessKind::Execute => &mut reads,
-            AccessKind::Write | AccessKind::Delete => &mut writes,
-        };
-        for f in forms {
-            if !target.contains(&f) {
-                target.push(f);
-            }
-        }
-    }
-    (reads, writes)
 }

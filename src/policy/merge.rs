@@ -39,15 +39,15 @@ const BUILTIN_DIGESTS: &[(&str, &str)] = &[
     ),
     (
         "policies/prototype.toml",
-        "bcee15be4dff6d966d99966535cd5a86ab5d6e7a6ded0df35829eb9fd013d40a",
+        "04e11869ca3c7f7fff775edbb6664dbd07bf54fa53dbee58bfeba5252a54fb36",
     ),
     (
         "policies/production.toml",
-        "95c95e310244dde246bef188df0e0f6a843bc0a95a541c0a49ff80fc57b0f3f1",
+        "3302518a96633349768fc6123cfdc4fcb785f5997d88ca1d24402af516adaa1f",
     ),
     (
         "policies/ci.toml",
-        "032ad06a22b16f2c98e5d35bab38ea1cd8c3ddfb4a432a81b7243e276134363d",
+        "d4c4c26fc39400b8c01278dee82b059cebaa2f0cbf6f3972f3494c2a6dae572a",
     ),
 ];
 

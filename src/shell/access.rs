@@ -3,7 +3,7 @@
 //! reports no argument accesses (redirections are always reported by the analyser).
 
 use super::wrappers::find_starts;
-use super::{AccessKind, SimpleCommand};
+use super::{AccessKind, Change, SimpleCommand};
 
 /// An access before path resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,12 @@ pub(crate) struct RawAccess {
     /// Deletes only some files under the path (`find -name x -delete`, `git clean`).
     pub selective: bool,
     pub unknown: bool,
+    /// What a write or delete changes (see [`Change`]).
+    pub change: Change,
+    /// For a selective delete: the name patterns that choose what goes (`find -name`).
+    pub names: Vec<String>,
+    /// Reported only when the path exists (`git checkout X` names a branch or a path).
+    pub if_exists: bool,
 }
 
 /// How a program's operands are used.
@@ -181,9 +187,8 @@ fn access_rule(name: &str) -> Option<Rule> {
             ],
         ),
         "mv" => rule(MoveLike, &["-t", "--target-directory", "-S", "--suffix"]),
-        "rm" | "rmdir" | "unlink" | "shred" | "srm" => {
-            rule(Delete, &["-n", "--iterations", "-s", "--size"])
-        }
+        "rm" | "rmdir" | "unlink" | "shred" | "srm" | "wipe" | "trash" | "trash-put"
+        | "rmtrash" => rule(Delete, &["-n", "--iterations", "-s", "--size"]),
         _ => return None,
     })
 }
@@ -231,6 +236,9 @@ fn raw(a: &super::Arg, kind: AccessKind, by: &str) -> RawAccess {
         forced: false,
         selective: false,
         unknown: a.unknown,
+        change: Change::Content,
+        names: Vec::new(),
+        if_exists: false,
     }
 }
 
@@ -243,6 +251,9 @@ fn text(s: &str, kind: AccessKind, by: &str) -> RawAccess {
         forced: false,
         selective: false,
         unknown: false,
+        change: Change::Content,
+        names: Vec::new(),
+        if_exists: false,
     }
 }
 
@@ -263,8 +274,127 @@ fn short_flag(cmd: &SimpleCommand, c: char, long: &[&str]) -> bool {
     })
 }
 
+/// What a wrapper touches itself, before the command it runs: `flock [OPTS] FILE CMD…` opens
+/// (and may create) FILE and holds a lock on it for as long as CMD runs.
+pub(crate) fn wrapper_accesses(name: &str, argv: &[super::Arg]) -> Vec<RawAccess> {
+    if name != "flock" {
+        return Vec::new();
+    }
+    let mut it = argv.iter().skip(1);
+    while let Some(a) = it.next() {
+        let v = a.value.as_str();
+        if matches!(
+            v,
+            "-w" | "--wait" | "--timeout" | "-E" | "--conflict-exit-code"
+        ) {
+            it.next();
+            continue;
+        }
+        if v.starts_with('-') {
+            continue;
+        }
+        if v.chars().all(|c| c.is_ascii_digit()) {
+            // A file descriptor already open in the shell.
+            return Vec::new();
+        }
+        return vec![RawAccess {
+            change: Change::Lock,
+            ..raw(a, AccessKind::Write, "flock")
+        }];
+    }
+    Vec::new()
+}
+
 /// The file accesses a command's arguments make.
 pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let mut out = argument_accesses(cmd);
+    match cmd.name.as_str() {
+        "sed" | "gsed" => out.extend(sed_writes(cmd)),
+        "awk" | "gawk" | "mawk" | "nawk" => out.extend(awk_writes(cmd)),
+        _ => {}
+    }
+    out
+}
+
+/// The scripts a `sed` or `awk` runs: `-e`/`--expression` values, else the first operand.
+fn scripts(cmd: &SimpleCommand, opts: &[&str], with_arg: &[&str]) -> Vec<String> {
+    let given: Vec<String> = opt_values(cmd, opts)
+        .into_iter()
+        .map(|a| a.value.clone())
+        .chain(
+            cmd.args()
+                .filter_map(|a| a.strip_prefix("--expression=").map(str::to_string)),
+        )
+        .collect();
+    if !given.is_empty() || cmd.has("-f") || cmd.has("--file") {
+        return given;
+    }
+    operands(cmd, with_arg)
+        .first()
+        .map(|a| vec![a.value.clone()])
+        .unwrap_or_default()
+}
+
+/// Files a `sed` script writes: the `w FILE` command (after an optional address) and the `w`
+/// flag of `s///`.
+fn sed_writes(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let mut out = Vec::new();
+    for script in scripts(
+        cmd,
+        &["-e", "--expression"],
+        &["-e", "-f", "--expression", "--file", "-l"],
+    ) {
+        for piece in script.split(['\n', ';']) {
+            let p = piece.trim();
+            let file = if let Some(d) = p.strip_prefix('s').and_then(|r| r.chars().next()) {
+                // `s/a/b/gw FILE`: the flags after the third delimiter.
+                let parts: Vec<&str> = p[1 + d.len_utf8()..].splitn(3, d).collect();
+                parts
+                    .get(2)
+                    .and_then(|flags| flags.find('w').map(|i| flags[i + 1..].trim()))
+            } else {
+                let body = p.trim_start_matches(|c: char| {
+                    c.is_ascii_digit() || c == ',' || c == '$' || c == '!'
+                });
+                let body = match body.strip_prefix('/') {
+                    Some(rest) => rest.split_once('/').map_or("", |(_, after)| after),
+                    None => body,
+                };
+                let body = body.trim_start();
+                body.strip_prefix('w')
+                    .or_else(|| body.strip_prefix('W'))
+                    .filter(|r| r.starts_with(char::is_whitespace))
+                    .map(str::trim)
+            };
+            if let Some(f) =
+                file.filter(|f| !f.is_empty() && *f != "/dev/stdout" && *f != "/dev/stderr")
+            {
+                out.push(text(f, AccessKind::Write, "sed w"));
+            }
+        }
+    }
+    out
+}
+
+/// Files an `awk` program writes with `print … > "FILE"` or `>> "FILE"`.
+fn awk_writes(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    static REDIRECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\bprintf?\b[^;{}]*?>>?\s*"([^"]+)""#).expect("static regex")
+    });
+    let mut out = Vec::new();
+    for program in scripts(cmd, &[], &["-f", "-v", "-F", "-i", "--include"]) {
+        for c in REDIRECT.captures_iter(&program) {
+            let f = &c[1];
+            if f != "/dev/stdout" && f != "/dev/stderr" {
+                out.push(text(f, AccessKind::Write, "awk print >"));
+            }
+        }
+    }
+    out
+}
+
+/// The file accesses of a command's arguments, program by program.
+fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
     let by = cmd.name.as_str();
     let mut out = Vec::new();
     match by {
@@ -273,6 +403,19 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
         "tar" | "bsdtar" | "gtar" => return tar(cmd),
         "zip" => {
             let ops = operands(cmd, &["-x", "-i", "-b", "-n", "-P", "-t", "-tt"]);
+            // `-m`/`--move`: the files are deleted once archived.
+            let moves = cmd.has("--move")
+                || cmd
+                    .args()
+                    .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('m'));
+            if moves {
+                for a in ops.iter().skip(1) {
+                    out.push(RawAccess {
+                        recursive: true,
+                        ..raw(a, AccessKind::Delete, "zip -m")
+                    });
+                }
+            }
             for (k, a) in ops.iter().enumerate() {
                 out.push(raw(
                     a,
@@ -290,6 +433,19 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             let ops = operands(cmd, &["-d", "-x", "-P"]);
             if let Some(a) = ops.first() {
                 out.push(raw(a, AccessKind::Read, by));
+            }
+            // Named members land at DIR/MEMBER (they are patterns; C17 matches them as such).
+            if !cmd.has("-l") && !cmd.has("-p") && !cmd.has("-t") {
+                let dir = opt_values(cmd, &["-d"])
+                    .first()
+                    .map_or(".".to_string(), |d| d.value.clone());
+                for m in ops.iter().skip(1) {
+                    out.push(RawAccess {
+                        text: format!("{}/{}", dir.trim_end_matches('/'), m.value),
+                        recursive: true,
+                        ..raw(m, AccessKind::Write, by)
+                    });
+                }
             }
             match opt_values(cmd, &["-d"]).first() {
                 Some(d) => out.push(RawAccess {
@@ -370,10 +526,12 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                 )
             });
             if deletes {
+                let names = find_names(cmd);
                 for s in find_starts(&cmd.argv) {
                     out.push(RawAccess {
                         recursive: true,
                         selective,
+                        names: names.clone(),
                         ..raw(&s, AccessKind::Delete, "find -delete")
                     });
                 }
@@ -398,6 +556,107 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             return out;
         }
         "git" => return git(cmd),
+        "perl" | "ruby" if in_place_script(cmd) => return in_place(cmd),
+        "awk" | "gawk"
+            if cmd.argv.windows(2).any(|w| {
+                (w[0].value == "-i" || w[0].value == "--include") && w[1].value == "inplace"
+            }) || cmd.has("--include=inplace")
+                || cmd.has("-iinplace") =>
+        {
+            let mut ops = operands(cmd, &["-f", "-v", "-F", "-i", "--include"]);
+            if !cmd.has("-f") && !ops.is_empty() {
+                ops.remove(0);
+            }
+            for a in ops {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Write, "awk -i inplace"));
+            }
+            return out;
+        }
+        // Compressors replace each file with its archive unless told to keep it.
+        "gzip" | "bzip2" | "xz" | "lzma" | "lzip" | "compress" | "gunzip" | "bunzip2" | "unxz"
+            if !cmd.args().any(|a| {
+                matches!(
+                    a,
+                    "-c" | "-k" | "--stdout" | "--keep" | "-l" | "--list" | "-t" | "--test"
+                ) || (a.starts_with('-')
+                    && !a.starts_with("--")
+                    && (a.contains('c') || a.contains('k')))
+            }) =>
+        {
+            for a in operands(cmd, &["-S", "--suffix"]) {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Delete, by));
+            }
+            return out;
+        }
+        "zstd" | "lz4" if cmd.has("--rm") => {
+            for a in operands(cmd, &["-o"]) {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Delete, by));
+            }
+            return out;
+        }
+        "mkfifo" | "mknod" => {
+            if let Some(a) = operands(cmd, &["-m", "--mode", "-Z", "--context"]).first() {
+                out.push(RawAccess {
+                    change: Change::Create,
+                    ..raw(a, AccessKind::Write, by)
+                });
+            }
+            return out;
+        }
+        // `patch FILE < diff`, `patch -o OUT`, `patch -i DIFF`.
+        "patch" => {
+            for a in opt_values(cmd, &["-i", "--input"]) {
+                out.push(raw(a, AccessKind::Read, by));
+            }
+            for a in opt_values(cmd, &["-o", "--output"]) {
+                out.push(raw(a, AccessKind::Write, by));
+            }
+            let ops = operands(
+                cmd,
+                &[
+                    "-i",
+                    "--input",
+                    "-o",
+                    "--output",
+                    "-p",
+                    "-d",
+                    "--directory",
+                    "-r",
+                    "-B",
+                    "-F",
+                    "-z",
+                    "-V",
+                    "-D",
+                ],
+            );
+            if let Some(a) = ops.first() {
+                out.push(raw(a, AccessKind::Read, by));
+                out.push(raw(a, AccessKind::Write, by));
+            }
+            return out;
+        }
+        "sponge" => {
+            for a in operands(cmd, &[]) {
+                out.push(raw(a, AccessKind::Write, by));
+            }
+            return out;
+        }
+        "sqlite3" | "sqlite" => return sqlite(cmd),
+        "chattr" => {
+            for a in cmd.argv.iter().skip(1).filter(|a| {
+                !(a.value.starts_with('-') || a.value.starts_with('+') || a.value.starts_with('='))
+            }) {
+                out.push(RawAccess {
+                    change: Change::Attributes,
+                    recursive: cmd.has("-R"),
+                    ..raw(a, AccessKind::Write, by)
+                });
+            }
+            return out;
+        }
         "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "yash" => {
             // The script operand, when the shell is not given `-c` or `-s`.
             let mut it = cmd.argv.iter().skip(1);
@@ -487,7 +746,17 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
     let forced = short_flag(cmd, 'f', &["--force"]);
     match r.operands {
         Operands::Read => out.extend(ops.iter().map(|a| raw(a, AccessKind::Read, by))),
-        Operands::Write => out.extend(ops.iter().map(|a| raw(a, AccessKind::Write, by))),
+        Operands::Write => {
+            let change = if matches!(by, "touch" | "mkdir") {
+                Change::Create
+            } else {
+                Change::Content
+            };
+            out.extend(ops.iter().map(|a| RawAccess {
+                change,
+                ..raw(a, AccessKind::Write, by)
+            }));
+        }
         Operands::ReadWrite => {
             for a in ops {
                 out.push(raw(a, AccessKind::Read, by));
@@ -496,6 +765,7 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
         }
         Operands::SkipFirstWrite => out.extend(ops.iter().skip(1).map(|a| RawAccess {
             recursive,
+            change: Change::Attributes,
             ..raw(a, AccessKind::Write, by)
         })),
         Operands::CopyLike | Operands::MoveLike => {
@@ -506,8 +776,20 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                 None if by == "ln" => (ops.clone(), None),
                 None => (ops.clone(), None),
             };
-            for s in sources {
-                if is_remote(&s.value) && (by == "scp" || by == "rsync") {
+            // `-T`, and `ln -n`: the target is replaced as a whole, never entered.
+            let no_target_dir = cmd.has("-T")
+                || cmd.has("--no-target-directory")
+                || (by == "ln" && (short_flag(cmd, 'n', &["--no-dereference"])))
+                || cmd
+                    .args()
+                    .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('T'));
+            // The target is certainly a directory: `-t`, several sources, or a trailing `/`.
+            let into_certain = !target_opt.is_empty()
+                || sources.len() > 1
+                || target.is_some_and(|t| t.value.ends_with('/'));
+            let remote_tool = by == "scp" || by == "rsync";
+            for s in &sources {
+                if is_remote(&s.value) && remote_tool {
                     continue;
                 }
                 out.push(RawAccess {
@@ -515,13 +797,67 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                     ..raw(s, AccessKind::Read, by)
                 });
                 if r.operands == Operands::MoveLike {
-                    out.push(raw(s, AccessKind::Write, by));
+                    out.push(RawAccess {
+                        recursive: true,
+                        change: Change::RenameFrom,
+                        ..raw(s, AccessKind::Write, by)
+                    });
+                }
+                if by == "rsync" && cmd.has("--remove-source-files") {
+                    out.push(RawAccess {
+                        recursive: true,
+                        ..raw(s, AccessKind::Delete, "rsync --remove-source-files")
+                    });
+                }
+                if by == "ln" {
+                    // Nothing is written to the source: a read, with the link noted.
+                    out.push(RawAccess {
+                        change: Change::LinkTo,
+                        ..raw(s, AccessKind::Read, by)
+                    });
+                }
+                // What lands inside a target directory: `DIR/NAME`, judged as the file it is.
+                if let Some(t) = target
+                    && !no_target_dir
+                    && !(remote_tool && is_remote(&t.value))
+                {
+                    // `cp -r SRC/. DIR`, `rsync SRC/ DIR`: the contents land in DIR itself.
+                    let contents =
+                        s.value.ends_with("/.") || (by == "rsync" && s.value.ends_with('/'));
+                    let name = s
+                        .value
+                        .trim_end_matches('/')
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("");
+                    if contents {
+                        out.push(RawAccess {
+                            recursive: true,
+                            change: Change::Into,
+                            unknown: t.unknown || s.unknown,
+                            ..raw(t, AccessKind::Write, by)
+                        });
+                    } else if !name.is_empty() && name != "." && name != ".." {
+                        out.push(RawAccess {
+                            text: format!("{}/{name}", t.value.trim_end_matches('/')),
+                            recursive: recursive || r.operands == Operands::MoveLike,
+                            change: Change::Into,
+                            if_exists: !into_certain,
+                            unknown: t.unknown || s.unknown,
+                            ..raw(t, AccessKind::Write, by)
+                        });
+                    }
                 }
             }
             match target {
-                Some(t) if !((by == "scp" || by == "rsync") && is_remote(&t.value)) => {
+                Some(t) if !(remote_tool && is_remote(&t.value)) => {
                     out.push(RawAccess {
-                        recursive,
+                        recursive: recursive || r.operands == Operands::MoveLike,
+                        change: if no_target_dir {
+                            Change::Replace
+                        } else {
+                            Change::Content
+                        },
                         ..raw(t, AccessKind::Write, by)
                     });
                     if by == "rsync" && cmd.args().any(|a| a.starts_with("--delete")) {
@@ -847,6 +1183,14 @@ fn tar(cmd: &SimpleCommand) -> Vec<RawAccess> {
                 unknown: d.1,
                 ..text(&d.0, AccessKind::Write, "tar")
             });
+            // Named members land at DIR/MEMBER.
+            for o in operands {
+                out.push(RawAccess {
+                    text: format!("{}/{}", d.0.trim_end_matches('/'), o.value),
+                    recursive: true,
+                    ..raw(o, AccessKind::Write, "tar")
+                });
+            }
         }
         Some('c') | Some('r') | Some('u') => {
             if let Some(a) = archive {
@@ -897,11 +1241,64 @@ fn git(cmd: &SimpleCommand) -> Vec<RawAccess> {
                 .iter()
                 .any(|a| a.value == "-n" || a.value == "--dry-run");
             if forced && !dry {
-                out.push(RawAccess {
-                    recursive: true,
-                    selective: true,
-                    ..text(".", AccessKind::Delete, "git clean")
-                });
+                let (before, after) = split_dashdash(&rest);
+                let specs: Vec<&super::Arg> = git_operands(before, &["-e", "--exclude"])
+                    .into_iter()
+                    .chain(after)
+                    .collect();
+                if specs.is_empty() {
+                    out.push(RawAccess {
+                        recursive: true,
+                        selective: true,
+                        ..text(".", AccessKind::Delete, "git clean")
+                    });
+                }
+                for a in specs {
+                    out.push(RawAccess {
+                        recursive: true,
+                        selective: true,
+                        ..raw(a, AccessKind::Delete, "git clean")
+                    });
+                }
+            }
+        }
+        // `git config -f FILE …` writes FILE (unless it only reads).
+        "config" => {
+            let reads_only = rest.iter().any(|a| {
+                matches!(
+                    a.value.as_str(),
+                    "--get" | "--get-all" | "--get-regexp" | "-l" | "--list" | "get" | "list"
+                )
+            });
+            for (k, a) in rest.iter().enumerate() {
+                let file = match a.value.as_str() {
+                    "-f" | "--file" => rest.get(k + 1),
+                    _ => None,
+                };
+                if let Some(f) = file {
+                    out.push(raw(f, AccessKind::Read, "git config"));
+                    if !reads_only {
+                        out.push(raw(f, AccessKind::Write, "git config"));
+                    }
+                }
+            }
+        }
+        // `git stash push -- PATHS` puts the paths back as they were committed.
+        "stash" => {
+            let (before, after) = split_dashdash(&rest);
+            let pushes = before
+                .first()
+                .is_some_and(|a| a.value == "push" || a.value == "save");
+            if pushes {
+                for a in git_operands(&before[1..], &["-m", "--message", "--pathspec-from-file"])
+                    .into_iter()
+                    .chain(after)
+                {
+                    out.push(RawAccess {
+                        recursive: true,
+                        ..raw(a, AccessKind::Write, "git stash")
+                    });
+                }
             }
         }
         "apply" | "am" => {
@@ -909,7 +1306,233 @@ fn git(cmd: &SimpleCommand) -> Vec<RawAccess> {
                 out.push(raw(a, AccessKind::Read, "git apply"));
             }
         }
+        // Paths written from the index or another commit.
+        "checkout" | "restore" => {
+            let by = if sub == "checkout" {
+                "git checkout"
+            } else {
+                "git restore"
+            };
+            let with_arg = [
+                "-b",
+                "-B",
+                "--orphan",
+                "-s",
+                "--source",
+                "--conflict",
+                "--pathspec-from-file",
+            ];
+            let branch_op = rest
+                .iter()
+                .any(|a| matches!(a.value.as_str(), "-b" | "-B" | "--orphan" | "--detach"));
+            let (before, after) = split_dashdash(&rest);
+            let ops = git_operands(before, &with_arg);
+            if sub == "restore" {
+                for a in ops.iter().copied().chain(after.iter()) {
+                    out.push(RawAccess {
+                        recursive: true,
+                        ..raw(a, AccessKind::Write, by)
+                    });
+                }
+            } else if !branch_op {
+                for a in after {
+                    out.push(RawAccess {
+                        recursive: true,
+                        ..raw(a, AccessKind::Write, by)
+                    });
+                }
+                // Without `--`: `git checkout REF PATH…` writes the paths; a lone operand
+                // is a branch unless a file of that name exists.
+                if after.is_empty() {
+                    for (k, a) in ops.iter().enumerate() {
+                        out.push(RawAccess {
+                            recursive: true,
+                            if_exists: k == 0,
+                            ..raw(a, AccessKind::Write, by)
+                        });
+                    }
+                }
+            }
+        }
+        "rm" => {
+            let (before, after) = split_dashdash(&rest);
+            let recursive = before.iter().any(|a| a.value == "-r" || a.value == "-rf");
+            let cached = before.iter().any(|a| a.value == "--cached");
+            if !cached {
+                for a in git_operands(before, &["--pathspec-from-file"])
+                    .into_iter()
+                    .chain(after)
+                {
+                    out.push(RawAccess {
+                        recursive,
+                        ..raw(a, AccessKind::Delete, "git rm")
+                    });
+                }
+            }
+        }
+        "mv" => {
+            let ops = git_operands(&rest, &[]);
+            if let Some((target, sources)) = ops.split_last() {
+                for s in sources {
+                    out.push(RawAccess {
+                        recursive: true,
+                        change: Change::RenameFrom,
+                        ..raw(s, AccessKind::Write, "git mv")
+                    });
+                }
+                out.push(RawAccess {
+                    recursive: true,
+                    ..raw(target, AccessKind::Write, "git mv")
+                });
+            }
+        }
         _ => {}
+    }
+    out
+}
+
+/// The arguments before and after a `--`.
+fn split_dashdash(args: &[super::Arg]) -> (&[super::Arg], &[super::Arg]) {
+    match args.iter().position(|a| a.value == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[]),
+    }
+}
+
+/// Non-option arguments of a git subcommand, skipping the arguments of `with_arg` options.
+fn git_operands<'a>(args: &'a [super::Arg], with_arg: &[&str]) -> Vec<&'a super::Arg> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in args {
+        if skip {
+            skip = false;
+        } else if with_arg.contains(&a.value.as_str()) {
+            skip = true;
+        } else if !a.value.starts_with('-') {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// `find`'s name tests (`-name`, `-iname`): what a selective delete may remove.
+fn find_names(cmd: &SimpleCommand) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = cmd.argv.iter().skip(1);
+    while let Some(a) = it.next() {
+        if matches!(a.value.as_str(), "-name" | "-iname")
+            && let Some(n) = it.next()
+        {
+            out.push(n.value.clone());
+        }
+    }
+    // Any other test may select anything: no names, so the whole tree counts.
+    let other = cmd.args().any(|a| {
+        matches!(
+            a,
+            "-path"
+                | "-ipath"
+                | "-regex"
+                | "-iregex"
+                | "-wholename"
+                | "-lname"
+                | "-samefile"
+                | "-inum"
+                | "-o"
+                | "-or"
+                | "-not"
+                | "!"
+        )
+    });
+    if other { Vec::new() } else { out }
+}
+
+/// `perl -i`/`ruby -i`: the script edits its file operands in place (`-i`, `-i.bak`, `-pi`,
+/// `-pie`, `-p -i -e`).
+fn in_place_script(cmd: &SimpleCommand) -> bool {
+    cmd.args().take_while(|a| *a != "--").any(|a| {
+        a.starts_with('-')
+            && !a.starts_with("--")
+            && a[1..]
+                .chars()
+                .take_while(|c| "acnpslwWXtTUi0".contains(*c))
+                .any(|c| c == 'i')
+    })
+}
+
+/// The files a `perl -i`/`ruby -i` one-liner rewrites: every operand after the script.
+fn in_place(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let by = format!("{} -i", cmd.name);
+    let mut out = Vec::new();
+    let mut script_given = false;
+    let mut i = 1;
+    let mut operands = Vec::new();
+    while i < cmd.argv.len() {
+        let v = cmd.argv[i].value.as_str();
+        if v == "--" {
+            operands.extend(cmd.argv[i + 1..].iter());
+            break;
+        }
+        if v.starts_with('-') && v.len() > 1 {
+            // `-e CODE`, `-pe CODE`, `-pie CODE`: the next argument is code.
+            let flags = &v[1..];
+            if !flags.starts_with('i') && flags.contains('e') && flags.ends_with('e') {
+                script_given = true;
+                i += 2;
+                continue;
+            }
+            if matches!(v, "-I" | "-M" | "-m" | "-r") {
+                i += 2;
+                continue;
+            }
+            i += 1;
+            continue;
+        }
+        operands.push(&cmd.argv[i]);
+        i += 1;
+    }
+    let skip = usize::from(!script_given);
+    for a in operands.into_iter().skip(skip) {
+        out.push(raw(a, AccessKind::Read, &by));
+        out.push(raw(a, AccessKind::Write, &by));
+    }
+    out
+}
+
+/// `sqlite3 DB SQL…`: the database is read and may be written; dot-commands that write files
+/// (`.output F`, `.once F`, `.save F`, `.backup F`) write them.
+fn sqlite(cmd: &SimpleCommand) -> Vec<RawAccess> {
+    let by = cmd.name.as_str();
+    let mut out = Vec::new();
+    let ops = operands(
+        cmd,
+        &["-cmd", "-separator", "-newline", "-nullvalue", "-init"],
+    );
+    if let Some(db) = ops.first() {
+        out.push(raw(db, AccessKind::Read, by));
+        out.push(raw(db, AccessKind::Write, by));
+    }
+    let texts = ops
+        .iter()
+        .skip(1)
+        .copied()
+        .chain(opt_values(cmd, &["-cmd"]));
+    for a in texts {
+        for line in a.value.split(['\n', ';']) {
+            let mut words = line.split_whitespace();
+            if let Some(dot) = words.next()
+                && matches!(dot, ".output" | ".once" | ".save" | ".backup" | ".log")
+                && let Some(f) = words.last()
+            {
+                let f = f.trim_matches(['"', '\'']);
+                if !f.is_empty() && f != "stdout" && f != "stderr" && f != "off" {
+                    out.push(RawAccess {
+                        unknown: a.unknown,
+                        ..text(f, AccessKind::Write, by)
+                    });
+                }
+            }
+        }
     }
     out
 }

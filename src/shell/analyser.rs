@@ -694,6 +694,30 @@ impl<'e, 'a> Analyser<'e, 'a> {
             let Some(peel) = wrappers::peel(&name, &p.argv, stdin.as_deref()) else {
                 break;
             };
+            // What the wrapper itself touches (`flock FILE cmd` opens and locks FILE).
+            for raw in access::wrapper_accesses(&name, &p.argv) {
+                let cwd = p.cwd.clone().unwrap_or_else(|| self.st.cwd.clone());
+                match self.resolve_path(&cwd, &raw.text) {
+                    Some(path) if !raw.unknown => {
+                        let access = super::Access {
+                            path,
+                            kind: raw.kind,
+                            by: raw.by.clone(),
+                            recursive: false,
+                            change: raw.change,
+                            names: Vec::new(),
+                        };
+                        self.push_built(access, false, false, &raw.text);
+                    }
+                    _ => self.report.unresolved.push(super::Unresolved {
+                        text: raw.text.clone(),
+                        kind: raw.kind,
+                        change: raw.change,
+                        by: raw.by.clone(),
+                        command: self.report.commands.len(),
+                    }),
+                }
+            }
             if let Some(dir) = &peel.chdir {
                 let cwd = p.cwd.clone().unwrap_or_else(|| self.st.cwd.clone());
                 p.cwd = Some(self.resolve_path(&cwd, dir));
@@ -1129,6 +1153,32 @@ impl<'e, 'a> Analyser<'e, 'a> {
         let Some(code) = code else { return };
         let scan = interp::scan(found.lang, &code);
         let cwd = p.cwd.clone().unwrap_or_else(|| self.st.cwd.clone());
+        for (raw, change) in &scan.tree_ops {
+            let raw = match raw.strip_prefix("~/") {
+                Some(rest) => match self.env.home {
+                    Some(h) => h.join(rest).to_string_lossy().into_owned(),
+                    None => continue,
+                },
+                None => raw.clone(),
+            };
+            if let Some(path) = self.resolve_path(&cwd, &raw) {
+                // A link's source is read, not written; a rename or mode change writes.
+                let kind = if *change == super::Change::LinkTo {
+                    AccessKind::Read
+                } else {
+                    AccessKind::Write
+                };
+                let access = super::Access {
+                    path,
+                    kind,
+                    by: format!("{name} one-liner"),
+                    recursive: *change == super::Change::RenameFrom,
+                    change: *change,
+                    names: Vec::new(),
+                };
+                self.push_built(access, false, false, &raw);
+            }
+        }
         for (raw, kind, recursive) in scan.paths {
             let raw = match raw.strip_prefix("~/") {
                 Some(rest) => match self.env.home {
@@ -1373,6 +1423,15 @@ impl<'e, 'a> Analyser<'e, 'a> {
                     ),
                 );
             }
+            if raw.kind != AccessKind::Read && raw.kind != AccessKind::Execute {
+                self.report.unresolved.push(super::Unresolved {
+                    text: raw.text.clone(),
+                    kind: raw.kind,
+                    change: raw.change,
+                    by: raw.by.clone(),
+                    command: self.report.commands.len(),
+                });
+            }
             return;
         }
         if is_harmless_device(&raw.text) {
@@ -1386,6 +1445,16 @@ impl<'e, 'a> Analyser<'e, 'a> {
             None => raw.text.clone(),
         };
         let Some(path) = self.resolve_path(&cmd.cwd, &text) else {
+            if raw.kind != AccessKind::Read && raw.kind != AccessKind::Execute {
+                // Where it lands is known only at run time; what it is called is known.
+                self.report.unresolved.push(super::Unresolved {
+                    text: raw.text.clone(),
+                    kind: raw.kind,
+                    change: raw.change,
+                    by: raw.by.clone(),
+                    command: self.report.commands.len(),
+                });
+            }
             self.opaque(
                 &raw.text,
                 &format!(
@@ -1395,26 +1464,37 @@ impl<'e, 'a> Analyser<'e, 'a> {
             );
             return;
         };
+        if raw.if_exists {
+            // `DIR/NAME` counts when DIR is a directory; any other path when it exists.
+            let there = match raw.change {
+                super::Change::Into => path.parent().is_some_and(Path::is_dir),
+                _ => std::fs::symlink_metadata(&path).is_ok(),
+            };
+            if !self.env.read_files || !there {
+                return;
+            }
+        }
         // Programs that change metadata only keep what the command wrote to the file.
-        let metadata_only = matches!(
-            cmd.name.as_str(),
-            "chmod" | "chown" | "chgrp" | "touch" | "mkdir" | "setfacl"
-        );
+        let metadata_only =
+            matches!(
+                cmd.name.as_str(),
+                "chmod" | "chown" | "chgrp" | "touch" | "mkdir" | "setfacl"
+            ) || !matches!(raw.change, super::Change::Content | super::Change::Replace);
         if raw.kind == AccessKind::Write && !metadata_only {
             self.files.insert(path.clone(), None);
             if programs::remote::is_downloader(cmd) {
                 self.downloaded.insert(path.clone());
             }
         }
-        self.push_access(
+        let access = super::Access {
             path,
-            raw.kind,
-            &raw.by,
-            raw.recursive,
-            raw.forced,
-            raw.selective,
-            &raw.text,
-        );
+            kind: raw.kind,
+            by: raw.by.clone(),
+            recursive: raw.recursive,
+            change: raw.change,
+            names: raw.names,
+        };
+        self.push_built(access, raw.forced, raw.selective, &raw.text);
     }
 
     // The flags are what a delete needs to be judged; a struct would only rename them.
@@ -1429,19 +1509,30 @@ impl<'e, 'a> Analyser<'e, 'a> {
         selective: bool,
         shown: &str,
     ) {
-        if kind == AccessKind::Delete
-            && (recursive || forced)
-            && let Some(f) =
-                programs::destructive::catastrophic(&path, selective, shown, by, self.env)
-        {
-            self.report.findings.push(f);
-        }
         let access = super::Access {
             path,
             kind,
             by: by.to_string(),
             recursive,
+            change: super::Change::Content,
+            names: Vec::new(),
         };
+        self.push_built(access, forced, selective, shown);
+    }
+
+    fn push_built(&mut self, access: super::Access, forced: bool, selective: bool, shown: &str) {
+        if access.kind == AccessKind::Delete
+            && (access.recursive || forced)
+            && let Some(f) = programs::destructive::catastrophic(
+                &access.path,
+                selective,
+                shown,
+                &access.by,
+                self.env,
+            )
+        {
+            self.report.findings.push(f);
+        }
         if self.seen_accesses.insert(access.clone()) {
             self.report.accesses.push(access);
         }

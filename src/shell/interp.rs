@@ -196,6 +196,10 @@ pub struct Scan {
     pub commands: Vec<String>,
     /// Why part of the code cannot be known.
     pub opaque: Vec<String>,
+    /// Path literals a call renames, links to, or changes the mode or owner of
+    /// (`os.rename(p, …)`, `os.chmod(p, 0)`, `Path(p).unlink()`, Perl's bare `rename p, …`):
+    /// effects on everything under the path (ADR 0014).
+    pub tree_ops: Vec<(String, super::Change)>,
 }
 
 #[derive(Debug, Clone)]
@@ -227,6 +231,8 @@ fn call_kind(lang: Lang, name: &str) -> Option<CallKind> {
             | "spawnv" | "spawnvp",
         ) => Shell,
         (Lang::Python, "exec" | "eval" | "compile") => CodeEval,
+        // Ruby's `File.write(path, data)`, `IO.binwrite(path, data)`.
+        (Lang::Ruby, "write" | "binwrite") => Write,
         (Lang::Node, "eval" | "Function") => CodeEval,
         (
             Lang::Perl | Lang::Ruby | Lang::Php,
@@ -279,6 +285,62 @@ static DYNAMIC: LazyLock<Regex> = LazyLock::new(|| {
       | Base64\.decode | \.unpack1?\s*\( | \bsend\s*\( | public_send | base64_decode | gzinflate | str_rot13
     ").expect("static regex")
 });
+
+static BARE_TREE_OP: LazyLock<Regex> = LazyLock::new(|| {
+    // Perl/Ruby file calls without parentheses: `rename "a", "b"`, `chmod 0, "f"`.
+    Regex::new(
+        r"\b(unlink|rename|chmod|chown|symlink|link|rmtree|remove_tree|truncate|rmdir)\b[^;\n]*",
+    )
+    .expect("static regex")
+});
+
+/// What a call named `name` does to its first argument beyond reading it, if anything.
+fn tree_change(name: &str) -> Option<super::Change> {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    Some(match last {
+        "rename" | "renameSync" | "move" | "replace" | "renames" => super::Change::RenameFrom,
+        "chmod" | "chown" | "lchmod" | "lchown" | "chmodSync" | "chownSync" | "chflags" => {
+            super::Change::Attributes
+        }
+        "symlink" | "link" | "symlinkSync" | "linkSync" | "symlink_to" | "hardlink_to" => {
+            super::Change::LinkTo
+        }
+        _ => return None,
+    })
+}
+
+/// What a `pathlib.Path(p)` is used for, from the method called on it.
+fn path_method(masked: &[char], open: usize) -> Option<(AccessKind, Option<super::Change>)> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < masked.len() {
+        match masked[i] {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let rest: String = masked.get(i + 1..)?.iter().take(24).collect();
+    let method = rest
+        .strip_prefix('.')?
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()?
+        .to_string();
+    Some(match method.as_str() {
+        "write_text" | "write_bytes" | "touch" | "mkdir" => (AccessKind::Write, None),
+        "unlink" | "rmdir" => (AccessKind::Delete, None),
+        m => match tree_change(m) {
+            Some(c) => (AccessKind::Write, Some(c)),
+            None => return None,
+        },
+    })
+}
 
 static BARE_SHELL: LazyLock<Regex> = LazyLock::new(|| {
     // Perl/Ruby calls without parentheses: `system "cmd"`, `exec 'cmd'`.
@@ -336,10 +398,20 @@ pub fn scan(lang: Lang, code: &str) -> Scan {
                 ));
                 handled[k] = true;
             }
+            CallKind::Write if call.arg_index == 0 && tree_change(&call.name).is_some() => {
+                if let Some(c) = tree_change(&call.name) {
+                    out.tree_ops.push((l.text.clone(), c));
+                }
+                out.paths.push((l.text.clone(), AccessKind::Read, false));
+                handled[k] = true;
+            }
             CallKind::Write if call.arg_index <= 1 => {
                 let is_dest = call.arg_index == 1
                     || call.name.ends_with("writeFile")
                     || call.name.ends_with("writeFileSync")
+                    || call.name.ends_with("File.write")
+                    || call.name.ends_with("IO.write")
+                    || call.name.ends_with("binwrite")
                     || call.name.ends_with("write_text")
                     || call.name.ends_with("file_put_contents")
                     || call.name.ends_with("appendFile")
@@ -356,6 +428,22 @@ pub fn scan(lang: Lang, code: &str) -> Scan {
                         AccessKind::Read
                     };
                     out.paths.push((l.text.clone(), kind, false));
+                }
+                handled[k] = true;
+            }
+            CallKind::Open
+                if call.arg_index == 0
+                    && call.name.ends_with("Path")
+                    && path_method(&masked, call.open).is_some() =>
+            {
+                if let Some((kind, change)) = path_method(&masked, call.open) {
+                    match change {
+                        Some(c) => {
+                            out.tree_ops.push((l.text.clone(), c));
+                            out.paths.push((l.text.clone(), AccessKind::Read, false));
+                        }
+                        None => out.paths.push((l.text.clone(), kind, false)),
+                    }
                 }
                 handled[k] = true;
             }
@@ -412,6 +500,29 @@ pub fn scan(lang: Lang, code: &str) -> Scan {
             {
                 out.commands.push(lits[k].text.clone());
                 handled[k] = true;
+            }
+        }
+    }
+    if matches!(lang, Lang::Perl | Lang::Ruby) {
+        for m in BARE_TREE_OP.find_iter(&masked_str) {
+            let from = masked_str[..m.start()].chars().count();
+            let to = masked_str[..m.end()].chars().count();
+            let change =
+                match &m.as_str()[..m.as_str().find([' ', '(', '"', '\'']).unwrap_or(m.len())] {
+                    "unlink" | "rmtree" | "remove_tree" | "rmdir" => None,
+                    "chmod" | "chown" => Some(super::Change::Attributes),
+                    "symlink" | "link" => Some(super::Change::LinkTo),
+                    "truncate" => Some(super::Change::Content),
+                    _ => Some(super::Change::RenameFrom),
+                };
+            for (k, l) in lits.iter().enumerate() {
+                if handled[k] || l.start < from || l.start >= to || !is_path_like(&l.text) {
+                    continue;
+                }
+                match change {
+                    None => out.paths.push((l.text.clone(), AccessKind::Delete, false)),
+                    Some(c) => out.tree_ops.push((l.text.clone(), c)),
+                }
             }
         }
     }

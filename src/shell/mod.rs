@@ -76,6 +76,21 @@ pub struct ShellReport {
     pub findings: Vec<Finding>,
     /// The resolved commands, one per line, for custom regex rules and the audit log.
     pub normalised: String,
+    /// Writes, deletes and metadata changes of paths only known when the command runs
+    /// (`rm "$f"`, `… | xargs rm`), as written.
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// A mutating access whose path is only known at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    /// The argument as written, unknown parts shown as in the command (`$f`, `$(…)`).
+    pub text: String,
+    pub kind: AccessKind,
+    pub change: Change,
+    pub by: String,
+    /// Index in [`ShellReport::commands`] of the command that makes it.
+    pub command: usize,
 }
 
 impl ShellReport {
@@ -104,6 +119,35 @@ pub struct Access {
     /// The command word that does it (`cat`, `rm`, `> redirect`).
     pub by: String,
     pub recursive: bool,
+    /// What a write or delete changes; `Content` for reads and plain writes.
+    pub change: Change,
+    /// For a selective delete over a tree (`find -name X -delete`): the name patterns that
+    /// choose what goes; empty when every file under the path may.
+    pub names: Vec<String>,
+}
+
+/// What a mutating access changes, finer than [`AccessKind`], for the effects model
+/// (`crate::effects`): a rename, a mode change or a link acts on a directory's whole tree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// Bytes of the file (or, for reads and executes, nothing changes).
+    #[default]
+    Content,
+    /// A new empty file or directory (`touch`, `mkdir`): nothing under it changes.
+    Create,
+    /// Mode, owner, ACL or attributes (`chmod`, `chown`, `setfacl`, `chattr`).
+    Attributes,
+    /// The path is moved away (`mv` source, `git mv` source).
+    RenameFrom,
+    /// A link is made to the path (`ln` source): later writes through the link land in it.
+    LinkTo,
+    /// The path is replaced as a whole (`ln -sfn X dir`, `mv -T`, `cp -rT`).
+    Replace,
+    /// A file copied, moved or linked into this directory: judged as `DIR/NAME` (the access
+    /// path), and only when the directory exists.
+    Into,
+    /// A lock is taken on the file (`flock FILE`): it is opened and may be created.
+    Lock,
 }
 
 /// How a file is accessed.
