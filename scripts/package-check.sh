@@ -141,6 +141,7 @@ if [ -z "${NO_REPRO:-}" ]; then
         fail "the working tree has changes; commit them, so that both builds are of one commit"
     other=$(mktemp -d /tmp/hookguard-repro.XXXXXX)
     git clone --quiet --no-hardlinks . "$other/src"
+    git -C "$other/src" checkout --quiet --detach "$head"
     start=$SECONDS
     other_bin="$other/src/$( (cd "$other/src" && scripts/release-build.sh) )"
     echo "second release build: $((SECONDS - start)) s"
