@@ -9,9 +9,12 @@ use std::path::Path;
 
 pub use clap_complete::Shell;
 
-/// Writes the completion script for `shell`.
-pub fn completions(shell: Shell, out: &mut dyn Write) {
-    clap_complete::generate(shell, &mut Cli::command(), "hookguard", out);
+/// The completion script for `shell`. Built in memory: clap_complete panics on a failed
+/// write, and `main` reports one (a closed pipe, a full disk) as an error instead.
+pub fn completions(shell: Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "hookguard", &mut out);
+    out
 }
 
 /// Writes the hookguard(1) page (roff) to `out`: the same page as `man_pages_to` writes as
@@ -56,7 +59,7 @@ mod tests {
     #[test]
     fn completions_know_every_subcommand() {
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
-            let s = text(|v| completions(shell, v));
+            let s = String::from_utf8(completions(shell)).unwrap();
             for sub in [
                 "hook", "explain", "policy", "audit", "install", "doctor", "man",
             ] {

@@ -99,8 +99,16 @@ fn main() -> ExitCode {
         }
         Command::Completions { shell } => {
             let mut stdout = std::io::stdout().lock();
-            hookguard::clidoc::completions(shell, &mut stdout);
-            ExitCode::SUCCESS
+            match stdout
+                .write_all(&hookguard::clidoc::completions(shell))
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("hookguard: writing the completion script: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Man { out_dir: None } => {
             let mut stdout = std::io::stdout().lock();
