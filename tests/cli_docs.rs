@@ -139,6 +139,8 @@ fn packaged_managed_policy_loads_and_changes_nothing() {
     use std::os::unix::fs::PermissionsExt;
     let shipped = repo().join("packaging/policy.toml");
     let with = tempdir();
+    // As the package installs it: a 0755 directory (whatever the umask) and a 0644 file.
+    std::fs::set_permissions(&with, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::copy(&shipped, with.join("policy.toml")).unwrap();
     std::fs::set_permissions(
         with.join("policy.toml"),
