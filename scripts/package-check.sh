@@ -18,6 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/tools.sh
 t0=$SECONDS
+cleanup=()
+trap 'rm -rf "${cleanup[@]}"' EXIT
 step() { echo "-- $* ($((SECONDS - t0)) s)"; }
 fail() { echo "package-check: $*" >&2; exit 1; }
 
@@ -55,7 +57,7 @@ for want in \
     '-rw-r--r-- (root/root|0/0) .* ./usr/share/fish/vendor_completions.d/hookguard.fish$'; do
     grep -qE -- "$want" <<<"$contents" || fail "the package has no line matching: $want"
 done
-ctl=$(mktemp -d)
+ctl=$(mktemp -d); cleanup+=("$ctl")
 dpkg-deb --control "$deb" "$ctl"
 ls "$ctl"
 [ "$(cat "$ctl/conffiles")" = /etc/hookguard/policy.toml ] || fail "conffiles is not just /etc/hookguard/policy.toml"
@@ -63,7 +65,7 @@ for s in preinst postinst prerm postrm config; do
     [ ! -e "$ctl/$s" ] || fail "the package has a maintainer script ($s); it must register nothing by itself"
 done
 rm -rf "$ctl"
-x=$(mktemp -d)
+x=$(mktemp -d); cleanup+=("$x")
 dpkg-deb --extract "$deb" "$x"
 cmp "$x/usr/bin/hookguard" "$bin" || fail "the packaged binary is not the release binary"
 rm -rf "$x"
@@ -71,7 +73,7 @@ rm -rf "$x"
 step "install, use, remove and purge the package (in an overlay of /)"
 head=$(git rev-parse HEAD)
 etc_before=$(ls -la /etc/hookguard /etc/claude-code 2>&1 || true)
-sandbox=$(mktemp -d)
+sandbox=$(mktemp -d); cleanup+=("$sandbox")
 cp "$deb" "$sandbox/hookguard.deb"
 cat > "$sandbox/inside.sh" <<'INSIDE'
 set -euo pipefail
@@ -139,7 +141,7 @@ if [ -z "${NO_REPRO:-}" ]; then
     step "reproducible build: the same commit in another directory"
     [ -z "$(git status --porcelain --untracked-files=no)" ] ||
         fail "the working tree has changes; commit them, so that both builds are of one commit"
-    other=$(mktemp -d /tmp/hookguard-repro.XXXXXX)
+    other=$(mktemp -d /tmp/hookguard-repro.XXXXXX); cleanup+=("$other")
     git clone --quiet --no-hardlinks . "$other/src"
     git -C "$other/src" checkout --quiet --detach "$head"
     start=$SECONDS
