@@ -110,9 +110,10 @@ for f in /usr/bin/hookguard /usr/share/man/man1/hookguard.1.gz /usr/share/bash-c
 done
 ! grep -q hookguard /etc/claude-code/managed-settings.json || fail "the managed registration is left"
 # Every file written since the overlay began (its upper layer), less dpkg's own records and
-# logs, man-db's cache and what `uninstall --scope managed` keeps on purpose (its backup, and
-# the managed settings without hookguard): only the conffile.
-written=$(cd "$upper" && find . -type f | sed 's|^\.||' | grep -vE '^/(var/lib/dpkg|var/log|var/cache/man|etc/claude-code)/' | sort)
+# logs, man-db's cache, what `uninstall --scope managed` keeps on purpose (its backup, and the
+# managed settings without hookguard) and root's home (hookguard's own state: audit log,
+# install backups): only the conffile, not one of the package's files.
+written=$(cd "$upper" && find . -type f | sed 's|^\.||' | grep -vE '^/(var/lib/dpkg|var/log|var/cache/man|etc/claude-code|root)/' | sort)
 echo "written and left after dpkg -r: $written"
 [ "$written" = /etc/hookguard/policy.toml ] || fail "more than the conffile is left after dpkg -r: $written"
 dpkg --purge hookguard
