@@ -6,10 +6,19 @@ use crate::run::{Environment, HookOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// `hookguard --version`: the package version and the commit it was built from (build.rs;
+/// a build without git metadata says so).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("HOOKGUARD_BUILD_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "hookguard",
-    version,
+    version = VERSION,
     about = "A policy guard for Claude Code: decides deny, ask or allow for every tool call and keeps a tamper-evident audit log"
 )]
 pub struct Cli {
@@ -38,6 +47,17 @@ pub enum Command {
     /// The policy compiled into Claude Code's sandbox and permission settings (C19).
     #[command(subcommand)]
     Sandbox(crate::sandbox::SandboxCommand),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions {
+        #[arg(value_enum)]
+        shell: crate::clidoc::Shell,
+    },
+    /// Print the manual page (roff); with --out-dir, write one page per subcommand there.
+    Man {
+        /// Write hookguard.1 and hookguard-SUBCOMMAND.1 pages into this directory.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -59,7 +79,7 @@ pub struct CommonArgs {
 /// a typical hook call, to parse two words. `main` parses `hook` with this parser, which knows
 /// only the hook's own options: the same [`HookArgs`], so the same flags, values and errors.
 #[derive(Debug, Parser)]
-#[command(name = "hookguard hook", bin_name = "hookguard hook", version)]
+#[command(name = "hookguard hook", bin_name = "hookguard hook", version = VERSION)]
 pub struct HookCli {
     #[command(flatten)]
     pub args: HookArgs,

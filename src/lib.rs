@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod classification;
 pub mod cli;
+pub mod clidoc;
 pub mod controls;
 pub mod deadline;
 pub mod decision;

@@ -129,6 +129,41 @@ fn main() -> ExitCode {
             print!("{report}");
             ExitCode::from(if well { 0 } else { 1 })
         }
+        Command::Completions { shell } => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(&hookguard::clidoc::completions(shell))
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("hookguard: writing the completion script: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Man { out_dir: None } => {
+            let mut stdout = std::io::stdout().lock();
+            match hookguard::clidoc::man_page(&mut stdout).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("hookguard: writing the manual page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Man { out_dir: Some(dir) } => text(
+            hookguard::clidoc::man_pages_to(&dir)
+                .map(|names| {
+                    format!(
+                        "wrote {} pages in {}: {}",
+                        names.len(),
+                        dir.display(),
+                        names.join(" ")
+                    )
+                })
+                .map_err(|e| format!("writing manual pages to {}: {e}", dir.display())),
+        ),
         Command::Audit(cmd) => {
             let mut stdout = std::io::stdout().lock();
             let o = hookguard::audit::command::run(&cmd, &mut stdout);
