@@ -127,7 +127,11 @@ fn merged_policy(managed_dir: &Path, profile: &str) -> String {
         managed_dir.to_str().unwrap(),
     ]));
     out.lines()
-        .filter(|l| !l.starts_with("#   managed:") && !l.starts_with("policy-sha256"))
+        .filter(|l| {
+            !l.starts_with("#   managed:")
+                && !l.starts_with("policy-sha256")
+                && !l.starts_with("# policy-sha256")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

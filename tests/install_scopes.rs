@@ -258,7 +258,15 @@ fn managed_scope_locks_hooks_and_requires_a_client_that_honours_on_failure() {
         &file,
         &json!({"permissions": {"deny": ["Read(~/.ssh/**)"]}}),
     );
-    let o = t.run(&["install", "--scope", "managed", "--profile", "production"]);
+    // The hardening keys only: the sandbox part is tested in tests/install_doctor.rs.
+    let o = t.run(&[
+        "install",
+        "--scope",
+        "managed",
+        "--profile",
+        "production",
+        "--no-sandbox",
+    ]);
     assert!(o.status.success(), "{o:?}");
     let doc = read(&file);
     assert_registered(&doc, &["hook", "--profile", "production"]);
@@ -282,7 +290,15 @@ fn managed_scope_locks_hooks_and_requires_a_client_that_honours_on_failure() {
         ])
     );
     // Installing again adds nothing twice.
-    let o = t.run(&["install", "--scope", "managed", "--profile", "production"]);
+    // The hardening keys only: the sandbox part is tested in tests/install_doctor.rs.
+    let o = t.run(&[
+        "install",
+        "--scope",
+        "managed",
+        "--profile",
+        "production",
+        "--no-sandbox",
+    ]);
     assert!(o.status.success(), "{o:?}");
     assert_eq!(read(&file), doc);
 
@@ -365,7 +381,9 @@ fn install_writes_what_the_settings_snippets_show() {
     ];
     let exe = std::fs::canonicalize(BIN).unwrap();
     for (name, args, file) in cases {
-        let mut a = vec!["install"];
+        // The snippets show the registration and the hardening keys; `hookguard sandbox print`
+        // shows the sandbox part, which is compiled from the policy in force.
+        let mut a = vec!["install", "--no-sandbox"];
         a.extend_from_slice(args);
         let o = t.run(&a);
         assert!(o.status.success(), "{o:?}");
