@@ -108,7 +108,13 @@ for f in /usr/bin/hookguard /usr/share/man/man1/hookguard.1.gz /usr/share/bash-c
     /usr/share/zsh/vendor-completions/_hookguard /usr/share/fish/vendor_completions.d/hookguard.fish /usr/share/doc/hookguard; do
     [ ! -e "$f" ] || fail "$f is left after dpkg -r"
 done
-! grep -q hookguard /etc/claude-code/managed-settings.json || fail "the managed registration is left"
+# Only the registration goes: the hardening rules that name /etc/hookguard (permissions.deny) are
+# the administrator's to keep, as `uninstall` says.
+python3 - <<'PY' || fail "the managed registration is left"
+import json, sys
+doc = json.load(open("/etc/claude-code/managed-settings.json"))
+sys.exit(1 if "hookguard" in json.dumps(doc.get("hooks", {})) else 0)
+PY
 # Every file written since the overlay began (its upper layer), less dpkg's own records and
 # logs, man-db's cache, what `uninstall --scope managed` keeps on purpose (its backup, and the
 # managed settings without hookguard) and root's home (hookguard's own state: audit log,
