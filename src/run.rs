@@ -793,7 +793,7 @@ fn subject(ev: &Event, ctx: &Context, scanner: &Scanner) -> Option<String> {
 /// conservative token floor of `redact`.
 fn redact_command(scanner: &Scanner, command: &str) -> String {
     let hits = scanner.scan(command, crate::scan::Scan::ALL);
-    crate::redact::redact(&crate::scan::redact(command, &hits))
+    crate::redact::redact(&scanner.redact_fully(command, &hits, crate::scan::Scan::ALL))
 }
 
 fn fill_decision(r: &mut Record, d: &Decision, label: &str, scanner: &Scanner) {

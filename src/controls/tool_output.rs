@@ -141,7 +141,7 @@ pub fn redact(ev: &Event, policy: &Policy, ctx: &Context) -> Option<Redaction> {
             for h in &hits {
                 note(&mut withheld, &h.rule, &h.description, 1);
             }
-            *s = scan::redact(s, &hits);
+            *s = policy.scanner.redact_fully(s, &hits, Scan::ALL);
         },
         0,
     );
