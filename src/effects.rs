@@ -94,6 +94,18 @@ pub struct Effect {
     pub names: Vec<String>,
     /// Only some files under the path are touched, by a rule not known here (`git clean`).
     pub selective: bool,
+    /// The text a write puts into the file, where it is known: the Write `content`, the Edit
+    /// `new_string`, a here-document or `echo` written by Bash. The content controls (C11,
+    /// C12, C13) read it here, whatever wrote it. Empty when nothing is known.
+    pub content: Vec<Content>,
+}
+
+/// Text an effect writes, and where it came from (for the reason: never the text itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    /// `the Write `content``, `the text `cat > redirect` writes to `CLAUDE.md``.
+    pub from: String,
+    pub text: String,
 }
 
 /// A mutating effect whose path is only known when the command runs.
@@ -131,6 +143,7 @@ impl Effects {
                 recursive: false,
                 names: Vec::new(),
                 selective: false,
+                content: Vec::new(),
             })
         };
         match kind {
@@ -142,6 +155,10 @@ impl Effects {
             ToolKind::Write => {
                 for raw in crate::controls::path_fields(ev) {
                     push(Op::Write, raw);
+                }
+                let written = tool_content(ev);
+                for e in &mut out.effects {
+                    e.content = written.clone();
                 }
             }
             ToolKind::Grep | ToolKind::Glob => {
@@ -224,6 +241,7 @@ impl Effects {
                             recursive: a.recursive,
                             names: a.names.clone(),
                             selective: false,
+                            content: written_to(r, a, op),
                         });
                     } else if a.path == *link && !matches!(a.by.as_str(), "ln") {
                         self.effects.push(Effect {
@@ -236,6 +254,7 @@ impl Effects {
                             recursive: a.recursive,
                             names: a.names.clone(),
                             selective: false,
+                            content: written_to(r, a, op),
                         });
                     }
                 }
@@ -260,6 +279,7 @@ impl Effects {
                 recursive: (a.recursive || found) && !into_dir,
                 names,
                 selective: a.by == "git clean" || a.by == "rsync --delete",
+                content: written_to(r, a, op),
             });
         }
         // A patch writes the files it names (`git apply p.diff`, `patch -p1 < p.diff`).
@@ -320,6 +340,7 @@ impl Effects {
                         recursive: false,
                         names: Vec::new(),
                         selective: false,
+                        content: Vec::new(),
                     });
                 }
             }
@@ -387,6 +408,50 @@ impl Effects {
 /// The `-name`/`-iname` globs of the `find` whose `-exec` made an access under `dir` (the
 /// `find` that starts there): what it can be handed. Empty (every file) when another test also
 /// chooses, or when no such `find` is known.
+/// The text a write tool puts into its file: Write `content`, Edit `new_string`, MultiEdit
+/// `edits[].new_string`, NotebookEdit `new_source`, each named as the reasons name it.
+fn tool_content(ev: &Event) -> Vec<Content> {
+    let tool = ev.tool();
+    let Some(input) = ev.tool_input.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for key in ["content", "new_string", "new_source"] {
+        if let Some(s) = input.get(key).and_then(serde_json::Value::as_str) {
+            out.push(Content {
+                from: format!("the {tool} `{key}`"),
+                text: s.to_string(),
+            });
+        }
+    }
+    if let Some(edits) = input.get("edits").and_then(serde_json::Value::as_array) {
+        for (i, e) in edits.iter().enumerate() {
+            if let Some(s) = e.get("new_string").and_then(serde_json::Value::as_str) {
+                out.push(Content {
+                    from: format!("the {tool} edit {}", i + 1),
+                    text: s.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The text the command is known to write into the file of a content write `a`.
+fn written_to(r: &ShellReport, a: &crate::shell::Access, op: Op) -> Vec<Content> {
+    if op != Op::Write {
+        return Vec::new();
+    }
+    r.written
+        .iter()
+        .filter(|w| w.path == a.path)
+        .map(|w| Content {
+            from: format!("the text `{}` writes to `{}`", w.by, w.path.display()),
+            text: w.text.clone(),
+        })
+        .collect()
+}
+
 fn find_names_for(r: &ShellReport, dir: &std::path::Path, ctx: &Context) -> Vec<String> {
     let starts_at = |c: &crate::shell::SimpleCommand| {
         let cwd = c.cwd.clone().unwrap_or_else(|| ctx.cwd.clone());

@@ -518,6 +518,7 @@ pub fn check(p: &NormPath, tool: &str, policy: &Policy, ctx: &Context, out: &mut
         recursive: false,
         names: Vec::new(),
         selective: false,
+        content: Vec::new(),
     };
     check_effects(
         &Effects {
@@ -563,6 +564,7 @@ mod tests {
             by: "test".into(),
             recursive: false,
             names: Vec::new(),
+            content: Vec::new(),
             selective: false,
         }
     }

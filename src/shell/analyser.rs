@@ -1386,6 +1386,9 @@ impl<'e, 'a> Analyser<'e, 'a> {
             if r.op.writes() {
                 let to_stdout = matches!(r.fd, None | Some(1));
                 let content = if to_stdout { output.clone() } else { None };
+                if let Some(c) = &content {
+                    self.record_written(path, c, &format!("{name} {by}"));
+                }
                 let content = match (r.op, content, self.files.get(path)) {
                     (RedirOp::Append | RedirOp::AppendOutErr, Some(c), Some(Some(old))) => {
                         Some(format!("{old}{c}"))
@@ -1403,6 +1406,9 @@ impl<'e, 'a> Analyser<'e, 'a> {
         if name == "tee" {
             for a in cmd.args().filter(|a| !a.starts_with('-')) {
                 if let Some(path) = self.resolve_path(&cwd, a) {
+                    if let Some(t) = &p.stdin {
+                        self.record_written(&path, t, "tee");
+                    }
                     self.files.insert(path, p.stdin.clone());
                 }
             }
@@ -1536,6 +1542,29 @@ impl<'e, 'a> Analyser<'e, 'a> {
         if self.seen_accesses.insert(access.clone()) {
             self.report.accesses.push(access);
         }
+    }
+
+    /// Keeps the text a write puts into `path`, once, within [`super::MAX_WRITTEN_BYTES`].
+    fn record_written(&mut self, path: &Path, text: &str, by: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let used: usize = self.report.written.iter().map(|w| w.text.len()).sum();
+        if self.report.written.len() >= super::MAX_WRITTEN
+            || used + text.len() > super::MAX_WRITTEN_BYTES
+            || self
+                .report
+                .written
+                .iter()
+                .any(|w| w.path == path && w.text == text)
+        {
+            return;
+        }
+        self.report.written.push(super::Written {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            by: by.to_string(),
+        });
     }
 
     pub(crate) fn file_text(&self, path: &Path) -> FileText {
@@ -1892,6 +1921,32 @@ mod tests {
             read_files: false,
         };
         run(command, &env)
+    }
+
+    fn written(command: &str) -> Vec<(String, String)> {
+        analyse(command)
+            .written
+            .into_iter()
+            .map(|w| (w.path.display().to_string(), w.text))
+            .collect()
+    }
+
+    #[test]
+    fn the_text_written_into_files_is_known() {
+        let w = |p: &str, t: &str| vec![(p.to_string(), t.to_string())];
+        assert_eq!(written("cat > a <<'EOF'\nx $y\nEOF"), w("/p/a", "x $y\n"));
+        assert_eq!(written("cat >> a <<EOF\nhi\nEOF"), w("/p/a", "hi\n"));
+        assert_eq!(written("V=k; echo \"$V\" > b"), w("/p/b", "k\n"));
+        assert_eq!(written("printf '%s-%s' a b >> c"), w("/p/c", "a-b"));
+        assert_eq!(written("echo t | tee -a d"), w("/p/d", "t\n"));
+        // Only the appended part: the earlier write is its own entry.
+        assert_eq!(written("echo 1 > e; echo 2 >> e").len(), 2);
+        // Unknown text, standard error, or a program whose output is unknown: nothing.
+        assert!(written("echo \"$X\" > f").is_empty());
+        assert!(written("echo x 2> f").is_empty());
+        assert!(written("ls > f").is_empty());
+        // A loop writing the same text is kept once.
+        assert_eq!(written("for i in 1 2 3; do echo x >> g; done").len(), 1);
     }
 
     /// The deepest inputs the limits allow must not overflow a test thread's 2 MiB stack
