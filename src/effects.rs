@@ -408,6 +408,60 @@ impl Effects {
 /// The `-name`/`-iname` globs of the `find` whose `-exec` made an access under `dir` (the
 /// `find` that starts there): what it can be handed. Empty (every file) when another test also
 /// chooses, or when no such `find` is known.
+/// Most effects an audit record lists; the rest are counted.
+pub const MAX_RECORDED: usize = 32;
+/// Longest entry an audit record keeps for one effect.
+pub const MAX_RECORDED_ENTRY: usize = 256;
+
+impl Effects {
+    /// The effects as the audit record lists them: `op path` (with ` (recursive)`, or
+    /// ` (at run time)` for a target only known when the command runs), never content;
+    /// repeats once, at most [`MAX_RECORDED`] entries of at most [`MAX_RECORDED_ENTRY`]
+    /// bytes. `redact` is applied to each entry (a path or an argument can hold a token).
+    pub fn for_record(&self, redact: impl Fn(&str) -> String) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for e in &self.effects {
+            let mut s = format!("{} {}", e.op.as_str(), e.path.display());
+            if e.recursive {
+                s.push_str(" (recursive)");
+            }
+            all.push(s);
+        }
+        for r in &self.runtime {
+            all.push(format!("{} {} (at run time)", r.op.as_str(), r.shown));
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut more = 0usize;
+        for s in all {
+            let s = cut(&redact(&s), MAX_RECORDED_ENTRY);
+            if out.contains(&s) {
+                continue;
+            }
+            if out.len() == MAX_RECORDED {
+                more += 1;
+                continue;
+            }
+            out.push(s);
+        }
+        if more > 0 {
+            out.push(format!("… {more} more"));
+        }
+        out
+    }
+}
+
+/// `s` cut to `max` bytes on a character boundary, marked when cut.
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
 /// The text a write tool puts into its file: Write `content`, Edit `new_string`, MultiEdit
 /// `edits[].new_string`, NotebookEdit `new_source`, each named as the reasons name it.
 fn tool_content(ev: &Event) -> Vec<Content> {
