@@ -127,6 +127,21 @@ pub struct RuntimeEffect {
 pub struct Effects {
     pub effects: Vec<Effect>,
     pub runtime: Vec<RuntimeEffect>,
+    /// Programs run, hosts contacted, environment set: recorded in the audit log. The
+    /// controls C5–C8 still read the shell report and the tools' fields for these.
+    pub actions: Vec<Action>,
+}
+
+/// An effect that is not on a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A program run (`git`, an MCP tool), with its arguments as resolved.
+    Run { program: String, args: Vec<String> },
+    /// A host contacted (a WebFetch URL, a URL or `ssh` destination in a command).
+    Network { host: String, by: String },
+    /// An environment variable set for a program (`VAR=x cmd`, `env VAR=x`, `export VAR`):
+    /// the name only.
+    Env { name: String, by: String },
 }
 
 impl Effects {
@@ -177,11 +192,88 @@ impl Effects {
             ToolKind::Shell => {
                 if let Some(r) = shell {
                     out.add_shell(r, tool, ctx);
+                    out.add_actions(r);
                 }
             }
+            ToolKind::WebFetch => {
+                if let Some(host) = ev
+                    .input_str("url")
+                    .and_then(crate::controls::production::url_host)
+                {
+                    out.actions.push(Action::Network {
+                        host,
+                        by: tool.to_string(),
+                    });
+                }
+            }
+            ToolKind::Mcp => out.actions.push(Action::Run {
+                program: tool.to_string(),
+                args: Vec::new(),
+            }),
             _ => {}
         }
         out
+    }
+
+    /// The programs a command runs, the hosts named in its URLs and `ssh`-like destinations,
+    /// and the environment it sets.
+    fn add_actions(&mut self, r: &ShellReport) {
+        for c in &r.commands {
+            if c.name.is_empty() {
+                continue;
+            }
+            let args: Vec<String> = c
+                .argv
+                .iter()
+                .skip(1)
+                .map(|a| {
+                    if a.unknown {
+                        "…".to_string()
+                    } else {
+                        a.value.clone()
+                    }
+                })
+                .collect();
+            let by = format!("`{}`", c.name);
+            for (name, _) in &c.env {
+                self.actions.push(Action::Env {
+                    name: name.clone(),
+                    by: by.clone(),
+                });
+            }
+            if c.name == "export" {
+                for a in c.args().filter(|a| !a.starts_with('-')) {
+                    let name = a.split('=').next().unwrap_or(a);
+                    self.actions.push(Action::Env {
+                        name: name.to_string(),
+                        by: by.clone(),
+                    });
+                }
+            }
+            let ssh_like = matches!(c.name.as_str(), "ssh" | "scp" | "sftp" | "rsync");
+            for a in c.argv.iter().skip(1).filter(|a| !a.unknown) {
+                let host = if a.value.contains("://") {
+                    crate::controls::production::url_host(&a.value)
+                } else if ssh_like && !a.value.starts_with('-') && a.value.contains('@') {
+                    a.value
+                        .split('@')
+                        .nth(1)
+                        .map(|h| h.split(':').next().unwrap_or(h).to_string())
+                } else {
+                    None
+                };
+                if let Some(host) = host.filter(|h| !h.is_empty()) {
+                    self.actions.push(Action::Network {
+                        host,
+                        by: by.clone(),
+                    });
+                }
+            }
+            self.actions.push(Action::Run {
+                program: c.name.clone(),
+                args,
+            });
+        }
     }
 
     fn add_shell(&mut self, r: &ShellReport, tool: &str, ctx: &Context) {
@@ -415,7 +507,8 @@ pub const MAX_RECORDED_ENTRY: usize = 256;
 
 impl Effects {
     /// The effects as the audit record lists them: `op path` (with ` (recursive)`, or
-    /// ` (at run time)` for a target only known when the command runs), never content;
+    /// ` (at run time)` for a target only known when the command runs), then `run PROGRAM`,
+    /// `network HOST (by)`, `env NAME (by)`; never content or an environment value;
     /// repeats once, at most [`MAX_RECORDED`] entries of at most [`MAX_RECORDED_ENTRY`]
     /// bytes. `redact` is applied to each entry (a path or an argument can hold a token).
     pub fn for_record(&self, redact: impl Fn(&str) -> String) -> Vec<String> {
@@ -429,6 +522,14 @@ impl Effects {
         }
         for r in &self.runtime {
             all.push(format!("{} {} (at run time)", r.op.as_str(), r.shown));
+        }
+        for a in &self.actions {
+            all.push(match a {
+                // The program only: its arguments are the subject's, and can be content.
+                Action::Run { program, .. } => format!("run {program}"),
+                Action::Network { host, by } => format!("network {host} ({by})"),
+                Action::Env { name, by } => format!("env {name} ({by})"),
+            });
         }
         let mut out: Vec<String> = Vec::new();
         let mut more = 0usize;

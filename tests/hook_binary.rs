@@ -832,11 +832,55 @@ fn the_record_lists_the_effects_bounded_and_without_content_or_secrets() {
     );
     assert_eq!(effects(1).len(), 1);
     assert!(effects(1)[0].starts_with("write ") && effects(1)[0].ends_with("a.rs"));
+    // Programs, hosts and environment names (never values) follow the file effects.
+    assert!(
+        bash_effects.contains(&"run cat".to_string()),
+        "{bash_effects:?}"
+    );
+    assert!(
+        bash_effects.contains(&"run rm".to_string()),
+        "{bash_effects:?}"
+    );
     let capped = effects(2);
     assert_eq!(capped.len(), hookguard::effects::MAX_RECORDED + 1);
+    // 100 creates and `run touch`.
     assert_eq!(
         capped.last().unwrap(),
-        &format!("… {} more", 100 - hookguard::effects::MAX_RECORDED)
+        &format!("… {} more", 101 - hookguard::effects::MAX_RECORDED)
+    );
+    let net = pre(
+        "Bash",
+        serde_json::json!({"command": "AWS_SECRET_ACCESS_KEY=the-env-value-marker aws s3 ls && curl -s https://api.github.com/x && ssh deploy@build.example.org uptime"}),
+        &s.proj(),
+    );
+    hook(&s, &[], &net);
+    let fetch = pre(
+        "WebFetch",
+        serde_json::json!({"url": "https://docs.example.com/a?b", "prompt": "p"}),
+        &s.proj(),
+    );
+    hook(&s, &[], &fetch);
+    let recs = records(&s);
+    let actions: Vec<&str> = recs[3]["effects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for want in [
+        "env AWS_SECRET_ACCESS_KEY (`aws`)",
+        "run aws",
+        "network api.github.com (`curl`)",
+        "run curl",
+        "network build.example.org (`ssh`)",
+        "run ssh",
+    ] {
+        assert!(actions.contains(&want), "{want} in {actions:?}");
+    }
+    assert!(!actions.iter().any(|a| a.contains("marker")), "{actions:?}");
+    assert_eq!(
+        recs[4]["effects"],
+        serde_json::json!(["network docs.example.com (WebFetch)"])
     );
     let v = run(
         &["audit", "verify", s.audit().to_str().unwrap()],

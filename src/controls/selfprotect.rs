@@ -524,6 +524,7 @@ pub fn check(p: &NormPath, tool: &str, policy: &Policy, ctx: &Context, out: &mut
         &Effects {
             effects: vec![e],
             runtime: Vec::new(),
+            actions: Vec::new(),
         },
         policy,
         ctx,
