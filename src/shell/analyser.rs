@@ -1386,7 +1386,10 @@ impl<'e, 'a> Analyser<'e, 'a> {
             if r.op.writes() {
                 let to_stdout = matches!(r.fd, None | Some(1));
                 let content = if to_stdout { output.clone() } else { None };
-                if let Some(c) = &content {
+                // `cat FILE > f` copies text already on disk: not text this command supplies
+                // (what an earlier part of the command wrote was kept when it was written).
+                let copied = name == "cat" && cmd.args().any(|a| a != "-");
+                if let (Some(c), false) = (&content, copied) {
                     self.record_written(path, c, &format!("{name} {by}"));
                 }
                 let content = match (r.op, content, self.files.get(path)) {
@@ -2106,6 +2109,8 @@ mod tests {
         assert!(written("echo \"$X\" > f").is_empty());
         assert!(written("echo x 2> f").is_empty());
         assert!(written("ls > f").is_empty());
+        // A copy of text already in a file is not text the command supplies.
+        assert_eq!(written("echo s > m; cat m > n"), w("/p/m", "s\n"));
         // `sed -i`: appended, inserted and substituted text.
         assert_eq!(
             written("sed -i '$a export TOKEN=x' h"),
