@@ -1407,9 +1407,14 @@ impl<'e, 'a> Analyser<'e, 'a> {
         }
         // Writes made by the program itself (`tee`, `cp`, `curl -o`).
         if name == "tee" {
+            // `cat FILE | tee f` copies text already on disk, as `cat FILE > f` does.
+            let copied = p
+                .pipe_from
+                .and_then(|k| self.report.commands.get(k))
+                .is_some_and(|c| c.name == "cat" && c.args().any(|a| a != "-"));
             for a in cmd.args().filter(|a| !a.starts_with('-')) {
                 if let Some(path) = self.resolve_path(&cwd, a) {
-                    if let Some(t) = &p.stdin {
+                    if let (Some(t), false) = (&p.stdin, copied) {
                         self.record_written(&path, t, "tee");
                     }
                     self.files.insert(path, p.stdin.clone());
@@ -2111,6 +2116,7 @@ mod tests {
         assert!(written("ls > f").is_empty());
         // A copy of text already in a file is not text the command supplies.
         assert_eq!(written("echo s > m; cat m > n"), w("/p/m", "s\n"));
+        assert_eq!(written("echo s > m; cat m | tee o"), w("/p/m", "s\n"));
         // `sed -i`: appended, inserted and substituted text.
         assert_eq!(
             written("sed -i '$a export TOKEN=x' h"),
