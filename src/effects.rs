@@ -94,6 +94,18 @@ pub struct Effect {
     pub names: Vec<String>,
     /// Only some files under the path are touched, by a rule not known here (`git clean`).
     pub selective: bool,
+    /// The text a write puts into the file, where it is known: the Write `content`, the Edit
+    /// `new_string`, a here-document or `echo` written by Bash. The content controls (C11,
+    /// C12, C13) read it here, whatever wrote it. Empty when nothing is known.
+    pub content: Vec<Content>,
+}
+
+/// Text an effect writes, and where it came from (for the reason: never the text itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    /// `the Write `content``, `the text `cat > redirect` writes to `CLAUDE.md``.
+    pub from: String,
+    pub text: String,
 }
 
 /// A mutating effect whose path is only known when the command runs.
@@ -115,6 +127,21 @@ pub struct RuntimeEffect {
 pub struct Effects {
     pub effects: Vec<Effect>,
     pub runtime: Vec<RuntimeEffect>,
+    /// Programs run, hosts contacted, environment set: recorded in the audit log. The
+    /// controls C5–C8 still read the shell report and the tools' fields for these.
+    pub actions: Vec<Action>,
+}
+
+/// An effect that is not on a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A program run (`git`, an MCP tool), with its arguments as resolved.
+    Run { program: String, args: Vec<String> },
+    /// A host contacted (a WebFetch URL, a URL or `ssh` destination in a command).
+    Network { host: String, by: String },
+    /// An environment variable set for a program (`VAR=x cmd`, `env VAR=x`, `export VAR`):
+    /// the name only.
+    Env { name: String, by: String },
 }
 
 impl Effects {
@@ -131,6 +158,7 @@ impl Effects {
                 recursive: false,
                 names: Vec::new(),
                 selective: false,
+                content: Vec::new(),
             })
         };
         match kind {
@@ -142,6 +170,10 @@ impl Effects {
             ToolKind::Write => {
                 for raw in crate::controls::path_fields(ev) {
                     push(Op::Write, raw);
+                }
+                let written = tool_content(ev);
+                for e in &mut out.effects {
+                    e.content = written.clone();
                 }
             }
             ToolKind::Grep | ToolKind::Glob => {
@@ -160,11 +192,88 @@ impl Effects {
             ToolKind::Shell => {
                 if let Some(r) = shell {
                     out.add_shell(r, tool, ctx);
+                    out.add_actions(r);
                 }
             }
+            ToolKind::WebFetch => {
+                if let Some(host) = ev
+                    .input_str("url")
+                    .and_then(crate::controls::production::url_host)
+                {
+                    out.actions.push(Action::Network {
+                        host,
+                        by: tool.to_string(),
+                    });
+                }
+            }
+            ToolKind::Mcp => out.actions.push(Action::Run {
+                program: tool.to_string(),
+                args: Vec::new(),
+            }),
             _ => {}
         }
         out
+    }
+
+    /// The programs a command runs, the hosts named in its URLs and `ssh`-like destinations,
+    /// and the environment it sets.
+    fn add_actions(&mut self, r: &ShellReport) {
+        for c in &r.commands {
+            if c.name.is_empty() {
+                continue;
+            }
+            let args: Vec<String> = c
+                .argv
+                .iter()
+                .skip(1)
+                .map(|a| {
+                    if a.unknown {
+                        "…".to_string()
+                    } else {
+                        a.value.clone()
+                    }
+                })
+                .collect();
+            let by = format!("`{}`", c.name);
+            for (name, _) in &c.env {
+                self.actions.push(Action::Env {
+                    name: name.clone(),
+                    by: by.clone(),
+                });
+            }
+            if c.name == "export" {
+                for a in c.args().filter(|a| !a.starts_with('-')) {
+                    let name = a.split('=').next().unwrap_or(a);
+                    self.actions.push(Action::Env {
+                        name: name.to_string(),
+                        by: by.clone(),
+                    });
+                }
+            }
+            let ssh_like = matches!(c.name.as_str(), "ssh" | "scp" | "sftp" | "rsync");
+            for a in c.argv.iter().skip(1).filter(|a| !a.unknown) {
+                let host = if a.value.contains("://") {
+                    crate::controls::production::url_host(&a.value)
+                } else if ssh_like && !a.value.starts_with('-') && a.value.contains('@') {
+                    a.value
+                        .split('@')
+                        .nth(1)
+                        .map(|h| h.split(':').next().unwrap_or(h).to_string())
+                } else {
+                    None
+                };
+                if let Some(host) = host.filter(|h| !h.is_empty()) {
+                    self.actions.push(Action::Network {
+                        host,
+                        by: by.clone(),
+                    });
+                }
+            }
+            self.actions.push(Action::Run {
+                program: c.name.clone(),
+                args,
+            });
+        }
     }
 
     fn add_shell(&mut self, r: &ShellReport, tool: &str, ctx: &Context) {
@@ -224,6 +333,7 @@ impl Effects {
                             recursive: a.recursive,
                             names: a.names.clone(),
                             selective: false,
+                            content: written_to(r, a, op),
                         });
                     } else if a.path == *link && !matches!(a.by.as_str(), "ln") {
                         self.effects.push(Effect {
@@ -236,6 +346,7 @@ impl Effects {
                             recursive: a.recursive,
                             names: a.names.clone(),
                             selective: false,
+                            content: written_to(r, a, op),
                         });
                     }
                 }
@@ -260,6 +371,7 @@ impl Effects {
                 recursive: (a.recursive || found) && !into_dir,
                 names,
                 selective: a.by == "git clean" || a.by == "rsync --delete",
+                content: written_to(r, a, op),
             });
         }
         // A patch writes the files it names (`git apply p.diff`, `patch -p1 < p.diff`).
@@ -320,6 +432,7 @@ impl Effects {
                         recursive: false,
                         names: Vec::new(),
                         selective: false,
+                        content: Vec::new(),
                     });
                 }
             }
@@ -387,6 +500,113 @@ impl Effects {
 /// The `-name`/`-iname` globs of the `find` whose `-exec` made an access under `dir` (the
 /// `find` that starts there): what it can be handed. Empty (every file) when another test also
 /// chooses, or when no such `find` is known.
+/// Most effects an audit record lists; the rest are counted.
+pub const MAX_RECORDED: usize = 32;
+/// Longest entry an audit record keeps for one effect.
+pub const MAX_RECORDED_ENTRY: usize = 256;
+
+impl Effects {
+    /// The effects as the audit record lists them: `op path` (with ` (recursive)`, or
+    /// ` (at run time)` for a target only known when the command runs), then `run PROGRAM`,
+    /// `network HOST (by)`, `env NAME (by)`; never content or an environment value;
+    /// repeats once, at most [`MAX_RECORDED`] entries of at most [`MAX_RECORDED_ENTRY`]
+    /// bytes. `redact` is applied to each entry (a path or an argument can hold a token).
+    pub fn for_record(&self, redact: impl Fn(&str) -> String) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for e in &self.effects {
+            let mut s = format!("{} {}", e.op.as_str(), e.path.display());
+            if e.recursive {
+                s.push_str(" (recursive)");
+            }
+            all.push(s);
+        }
+        for r in &self.runtime {
+            all.push(format!("{} {} (at run time)", r.op.as_str(), r.shown));
+        }
+        for a in &self.actions {
+            all.push(match a {
+                // The program only: its arguments are the subject's, and can be content.
+                Action::Run { program, .. } => format!("run {program}"),
+                Action::Network { host, by } => format!("network {host} ({by})"),
+                Action::Env { name, by } => format!("env {name} ({by})"),
+            });
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut more = 0usize;
+        for s in all {
+            let s = cut(&redact(&s), MAX_RECORDED_ENTRY);
+            if out.contains(&s) {
+                continue;
+            }
+            if out.len() == MAX_RECORDED {
+                more += 1;
+                continue;
+            }
+            out.push(s);
+        }
+        if more > 0 {
+            out.push(format!("… {more} more"));
+        }
+        out
+    }
+}
+
+/// `s` cut to `max` bytes on a character boundary, marked when cut.
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// The text a write tool puts into its file: Write `content`, Edit `new_string`, MultiEdit
+/// `edits[].new_string`, NotebookEdit `new_source`, each named as the reasons name it.
+fn tool_content(ev: &Event) -> Vec<Content> {
+    let tool = ev.tool();
+    let Some(input) = ev.tool_input.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for key in ["content", "new_string", "new_source"] {
+        if let Some(s) = input.get(key).and_then(serde_json::Value::as_str) {
+            out.push(Content {
+                from: format!("the {tool} `{key}`"),
+                text: s.to_string(),
+            });
+        }
+    }
+    if let Some(edits) = input.get("edits").and_then(serde_json::Value::as_array) {
+        for (i, e) in edits.iter().enumerate() {
+            if let Some(s) = e.get("new_string").and_then(serde_json::Value::as_str) {
+                out.push(Content {
+                    from: format!("the {tool} edit {}", i + 1),
+                    text: s.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The text the command is known to write into the file of a content write `a`.
+fn written_to(r: &ShellReport, a: &crate::shell::Access, op: Op) -> Vec<Content> {
+    if op != Op::Write {
+        return Vec::new();
+    }
+    r.written
+        .iter()
+        .filter(|w| w.path == a.path)
+        .map(|w| Content {
+            from: format!("the text `{}` writes to `{}`", w.by, w.path.display()),
+            text: w.text.clone(),
+        })
+        .collect()
+}
+
 fn find_names_for(r: &ShellReport, dir: &std::path::Path, ctx: &Context) -> Vec<String> {
     let starts_at = |c: &crate::shell::SimpleCommand| {
         let cwd = c.cwd.clone().unwrap_or_else(|| ctx.cwd.clone());

@@ -414,7 +414,7 @@ pub const KEYS: &[KeyDoc] = &[
         key: "[[rule]]",
         default: "none",
         who: "all (allow: managed, --policy)",
-        what: "A custom rule: id, tool, path (glob), content (regex), command (regex over each subcommand), decision, reason, control, profiles.",
+        what: "A custom rule: id, tool, path (glob), content (regex over what the call writes or carries: Write/Edit text, a Bash command and the text it writes into files, a tool's input), command (regex over each subcommand), decision, reason, control, profiles.",
         example: "[[rule]] id = \"team.migrations\" path = \"**/migrations/**\" decision = \"ask\"",
     },
     KeyDoc {

@@ -397,7 +397,8 @@ fn judge(
             )
         }
         EventKind::PreToolUse | EventKind::UserPromptSubmit => {
-            let (label, d) = evaluate_with(ev, policy, &s.ctx, nobody, progress);
+            let (label, d, effects) = evaluate_with(ev, policy, &s.ctx, nobody, progress);
+            record.effects = effects.for_record(|e| redact_command(&policy.scanner, e));
             let stdout = match kind {
                 EventKind::PreToolUse => output::pre_tool_use(&d),
                 _ => (label == "block").then(|| output::block(&d.reason)),
@@ -876,7 +877,8 @@ pub fn evaluate(
     ctx: &Context,
     nobody: Option<&str>,
 ) -> (&'static str, Decision) {
-    evaluate_with(ev, policy, ctx, nobody, None)
+    let (label, d, _) = evaluate_with(ev, policy, ctx, nobody, None);
+    (label, d)
 }
 
 /// [`evaluate`], sharing the findings with `progress` as they are made (the shell analysis's
@@ -887,9 +889,13 @@ fn evaluate_with(
     ctx: &Context,
     nobody: Option<&str>,
     progress: Option<&crate::deadline::Progress>,
-) -> (&'static str, Decision) {
+) -> (&'static str, Decision, crate::effects::Effects) {
     if let Some(problem) = ev.malformed() {
-        return (failure_label(ev.kind()), malformed(ev.kind(), &problem));
+        return (
+            failure_label(ev.kind()),
+            malformed(ev.kind(), &problem),
+            Default::default(),
+        );
     }
     if ev.kind() == EventKind::UserPromptSubmit {
         let mut findings = Vec::new();
@@ -910,7 +916,7 @@ fn evaluate_with(
         } else {
             "pass"
         };
-        return (label, d);
+        return (label, d, Default::default());
     }
     let shell = (ToolKind::of(ev.tool()) == ToolKind::Shell)
         .then(|| controls::shellcmd::report(ev, policy, ctx))
@@ -930,7 +936,7 @@ fn evaluate_with(
         policy,
     );
     let d = decision::decide(findings, custom, policy, nobody);
-    (d.verdict.as_str(), d)
+    (d.verdict.as_str(), d, effects)
 }
 
 /// The context an event is judged in, and where its policy layers are.

@@ -769,3 +769,124 @@ fn a_background_agent_report_with_a_secret_is_blocked_and_named_as_such() {
             .contains("this prompt was not sent to the model")
     );
 }
+
+#[test]
+fn the_record_lists_the_effects_bounded_and_without_content_or_secrets() {
+    let s = Scratch::new("effects");
+    let token = "ghp_XVG7E2OGXU1GrYldeWhWUaUWMOaVXsj9Kg3l";
+    let bash = pre(
+        "Bash",
+        serde_json::json!({"command": format!("cat > notes.txt <<'EOF'\nthe-heredoc-marker\nEOF\nrm -rf build; echo x > out-{token}.txt")}),
+        &s.proj(),
+    );
+    hook(&s, &[], &bash);
+    let write = pre(
+        "Write",
+        serde_json::json!({"file_path": s.proj().join("a.rs"), "content": "the-write-marker"}),
+        &s.proj(),
+    );
+    hook(&s, &[], &write);
+    // Many files: the list is capped and the rest counted.
+    let many: Vec<String> = (0..100).map(|i| format!("f{i}")).collect();
+    let touch = pre(
+        "Bash",
+        serde_json::json!({"command": format!("touch {}", many.join(" "))}),
+        &s.proj(),
+    );
+    hook(&s, &[], &touch);
+    let log = std::fs::read_to_string(s.audit()).unwrap();
+    // The Bash subject is the (redacted) command itself; the effects never add content.
+    assert!(!log.contains("the-write-marker"));
+    assert!(!log.contains(token));
+    let recs = records(&s);
+    let effects = |i: usize| -> Vec<String> {
+        recs[i]["effects"]
+            .as_array()
+            .unwrap_or_else(|| panic!("effects in {}", recs[i]))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let bash_effects = effects(0);
+    assert!(
+        !bash_effects.iter().any(|e| e.contains("marker")),
+        "{bash_effects:?}"
+    );
+    // Redacted as the subject is (the scratch directory's random name goes too).
+    let has = |prefix: &str, suffix: &str| {
+        bash_effects
+            .iter()
+            .any(|e| e.starts_with(prefix) && e.ends_with(suffix))
+    };
+    assert!(has("write /", "/proj/notes.txt"), "{bash_effects:?}");
+    assert!(
+        has("delete /", "/proj/build (recursive)"),
+        "{bash_effects:?}"
+    );
+    assert!(
+        has(
+            "write /",
+            "/proj/out-[hookguard: GitHub token redacted].txt"
+        ),
+        "{bash_effects:?}"
+    );
+    assert_eq!(effects(1).len(), 1);
+    assert!(effects(1)[0].starts_with("write ") && effects(1)[0].ends_with("a.rs"));
+    // Programs, hosts and environment names (never values) follow the file effects.
+    assert!(
+        bash_effects.contains(&"run cat".to_string()),
+        "{bash_effects:?}"
+    );
+    assert!(
+        bash_effects.contains(&"run rm".to_string()),
+        "{bash_effects:?}"
+    );
+    let capped = effects(2);
+    assert_eq!(capped.len(), hookguard::effects::MAX_RECORDED + 1);
+    // 100 creates and `run touch`.
+    assert_eq!(
+        capped.last().unwrap(),
+        &format!("… {} more", 101 - hookguard::effects::MAX_RECORDED)
+    );
+    let net = pre(
+        "Bash",
+        serde_json::json!({"command": "AWS_SECRET_ACCESS_KEY=the-env-value-marker aws s3 ls && curl -s https://api.github.com/x && ssh deploy@build.example.org uptime"}),
+        &s.proj(),
+    );
+    hook(&s, &[], &net);
+    let fetch = pre(
+        "WebFetch",
+        serde_json::json!({"url": "https://docs.example.com/a?b", "prompt": "p"}),
+        &s.proj(),
+    );
+    hook(&s, &[], &fetch);
+    let recs = records(&s);
+    let actions: Vec<&str> = recs[3]["effects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for want in [
+        "env AWS_SECRET_ACCESS_KEY (`aws`)",
+        "run aws",
+        "network api.github.com (`curl`)",
+        "run curl",
+        "network build.example.org (`ssh`)",
+        "run ssh",
+    ] {
+        assert!(actions.contains(&want), "{want} in {actions:?}");
+    }
+    assert!(!actions.iter().any(|a| a.contains("marker")), "{actions:?}");
+    assert_eq!(
+        recs[4]["effects"],
+        serde_json::json!(["network docs.example.com (WebFetch)"])
+    );
+    let v = run(
+        &["audit", "verify", s.audit().to_str().unwrap()],
+        b"",
+        &s.home(),
+        &[],
+    );
+    assert_eq!(v.code, 0, "{}", v.stdout);
+}

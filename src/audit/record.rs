@@ -52,6 +52,11 @@ pub struct Record {
     /// and counts, never a value. Absent when empty, so older records hash as before.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub red_flags: Vec<String>,
+    /// What the call does to files (ADR 0014), as `op path`: `write /p/CLAUDE.md`,
+    /// `delete /p/build (recursive)`. Never content; bounded and redacted like the subject.
+    /// Absent when empty, so older records hash as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<String>,
     /// An event of the log itself (`event` `(audit)`): a rotation, a gap the hook found, a
     /// stall on the lock. Absent on every other record, so they hash as before.
     #[serde(skip_serializing_if = "Option::is_none")]

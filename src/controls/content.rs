@@ -2,7 +2,8 @@
 //! prompt would put in front of the model or into a file.
 //!
 //! ```text
-//! event ─► texts (Write content, Edit new_string, command, URL, query, MCP strings, prompt)
+//! event ─► texts (the content of every write effect: Write content, Edit new_string, a Bash
+//!           heredoc or echo into a file; the command, URL, query, MCP strings, prompt)
 //!       ─► Scanner::scan ─► hits the policy cares about ─► Finding per rule ─► decide
 //! ```
 //!
@@ -13,6 +14,7 @@
 use super::Context;
 use super::claude_md;
 use crate::decision::{Finding, Verdict};
+use crate::effects::Effects;
 use crate::event::{Event, ToolKind};
 use crate::policy::{Lookup, Policy};
 use crate::scan::{self, Category, Hit, Scan};
@@ -37,6 +39,9 @@ pub struct Text<'a> {
     /// line numbers start at `first_line`.
     pub focus: Option<(usize, usize)>,
     pub first_line: usize,
+    /// The memory file (CLAUDE.md…) the text is written into, as shown: a secret in it is
+    /// `claude-md.secret` (C13).
+    pub memory: Option<String>,
 }
 
 impl<'a> Text<'a> {
@@ -46,6 +51,7 @@ impl<'a> Text<'a> {
             text: text.into(),
             focus: None,
             first_line: 1,
+            memory: None,
         }
     }
 }
@@ -65,35 +71,45 @@ pub fn relevant(hits: Vec<Hit>, policy: &Policy) -> Vec<Hit> {
         .collect()
 }
 
-/// The texts of a PreToolUse event that the scanners read.
-pub fn tool_texts<'e>(ev: &'e Event, ctx: &Context) -> Vec<Text<'e>> {
+/// The texts of a PreToolUse event that the scanners read. What a call writes into files is
+/// read from its write effects (ADR 0014), so a heredoc written by Bash is scanned as the
+/// Write tool's `content` is.
+pub fn tool_texts<'e>(ev: &'e Event, ctx: &Context, effects: &'e Effects) -> Vec<Text<'e>> {
     let tool = ev.tool();
     let mut out = Vec::new();
     let Some(input) = ev.tool_input.as_ref() else {
         return out;
     };
     let field = |k: &str| input.get(k).and_then(Value::as_str);
-    match ToolKind::of(tool) {
-        ToolKind::Write => {
-            for key in ["content", "new_string", "new_source"] {
-                if let Some(s) = field(key) {
-                    out.push(Text::new(format!("the {tool} `{key}`"), s));
-                }
+    let kind = ToolKind::of(tool);
+    if kind == ToolKind::Shell
+        && let Some(s) = field("command")
+    {
+        out.push(Text::new(format!("the {tool} command"), s));
+    }
+    // The same text written to two paths (a Write naming two path fields) is read once.
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for e in &effects.effects {
+        let memory = claude_md::is_memory_file(&e.path).then(|| e.path.display());
+        for c in &e.content {
+            if seen.contains(&(c.from.as_str(), c.text.as_str())) {
+                continue;
             }
-            if let Some(edits) = input.get("edits").and_then(Value::as_array) {
-                for (i, e) in edits.iter().enumerate() {
-                    if let Some(s) = e.get("new_string").and_then(Value::as_str) {
-                        out.push(Text::new(format!("the {tool} edit {}", i + 1), s));
-                    }
-                }
-            }
-            if let Some(t) = replayed_edit(ev, ctx) {
-                out.push(t);
-            }
+            seen.push((c.from.as_str(), c.text.as_str()));
+            let mut t = Text::new(c.from.clone(), c.text.as_str());
+            t.memory = memory.clone();
+            out.push(t);
         }
-        ToolKind::Shell => {
-            if let Some(s) = field("command") {
-                out.push(Text::new(format!("the {tool} command"), s));
+    }
+    match kind {
+        ToolKind::Write => {
+            if let Some(mut t) = replayed_edit(ev, ctx) {
+                t.memory = effects
+                    .effects
+                    .iter()
+                    .find(|e| claude_md::is_memory_file(&e.path))
+                    .map(|e| e.path.display());
+                out.push(t);
             }
         }
         ToolKind::WebFetch => {
@@ -122,7 +138,12 @@ pub fn tool_texts<'e>(ev: &'e Event, ctx: &Context) -> Vec<Text<'e>> {
                 out.push(Text::new(format!("the MCP input field `{path}`"), s));
             }
         }
-        ToolKind::Read | ToolKind::Grep | ToolKind::Glob | ToolKind::Lsp | ToolKind::Other => {}
+        ToolKind::Shell
+        | ToolKind::Read
+        | ToolKind::Grep
+        | ToolKind::Glob
+        | ToolKind::Lsp
+        | ToolKind::Other => {}
     }
     out
 }
@@ -220,19 +241,15 @@ fn replayed_edit<'e>(ev: &'e Event, ctx: &Context) -> Option<Text<'e>> {
         text: Cow::Owned(window),
         focus: Some(focus),
         first_line: 1 + memchr::memchr_iter(b'\n', &file.as_bytes()[..start]).count(),
+        memory: None,
     })
 }
 
 /// Scans `texts` and reports one finding per rule (the first place it occurs), in the order
 /// the texts were given. `refused` opens each reason: `Write was refused`, `this prompt was
-/// not sent to the model`. In a memory file a secret is `claude-md.secret` (C13).
-pub fn check(
-    texts: &[Text<'_>],
-    refused: &str,
-    memory_file: Option<&str>,
-    policy: &Policy,
-    out: &mut Vec<Finding>,
-) {
+/// not sent to the model`. In a memory file ([`Text::memory`]) a secret is `claude-md.secret`
+/// (C13).
+pub fn check(texts: &[Text<'_>], refused: &str, policy: &Policy, out: &mut Vec<Finding>) {
     let mut seen: Vec<String> = Vec::new();
     for t in texts {
         if t.text.is_empty() {
@@ -247,7 +264,7 @@ pub fn check(
             }
             hit.line += t.first_line - 1;
             let mut f = scan::hit_to_finding(&hit, &t.where_);
-            if let (Category::Secret, Some(file)) = (hit.kind, memory_file) {
+            if let (Category::Secret, Some(file)) = (hit.kind, t.memory.as_deref()) {
                 f.rule = claude_md::SECRET_RULE.to_string();
                 f.control = "PR-08";
                 f.reason = format!(
@@ -271,23 +288,20 @@ pub fn check(
 }
 
 /// C11, C12, C13 for a PreToolUse event.
-pub fn pre_tool_use(ev: &Event, policy: &Policy, ctx: &Context, out: &mut Vec<Finding>) {
-    let texts = tool_texts(ev, ctx);
+pub fn pre_tool_use(
+    ev: &Event,
+    policy: &Policy,
+    ctx: &Context,
+    effects: &Effects,
+    out: &mut Vec<Finding>,
+) {
+    let texts = tool_texts(ev, ctx, effects);
     if texts.is_empty() {
         // Nothing to scan: nothing compiled (a Read, a Glob).
         return;
     }
-    let memory = (ToolKind::of(ev.tool()) == ToolKind::Write)
-        .then(|| {
-            super::path_fields(ev)
-                .into_iter()
-                .map(|raw| ctx.path(raw))
-                .find(claude_md::is_memory_file)
-                .map(|p| p.display())
-        })
-        .flatten();
     let refused = format!("{} was refused", ev.tool());
-    check(&texts, &refused, memory.as_deref(), policy, out);
+    check(&texts, &refused, policy, out);
 }
 
 /// C11, C12 for a prompt (UserPromptSubmit).
@@ -305,5 +319,5 @@ pub fn prompt(ev: &Event, policy: &Policy, out: &mut Vec<Finding>) {
     } else {
         ("the prompt", "this prompt was not sent to the model")
     };
-    check(&[Text::new(what, p)], refused, None, policy, out);
+    check(&[Text::new(what, p)], refused, policy, out);
 }

@@ -57,7 +57,16 @@ impl<'a> Subject<'a> {
         let content = if policy.rules.iter().any(|r| r.content.is_some()) {
             match kind {
                 ToolKind::Write => Some(super::written_text(ev)),
-                ToolKind::Shell => ev.input_str("command").map(str::to_string),
+                // The command, then the text it writes into files (a heredoc, `echo >`): a
+                // content rule holds for what lands in a file whichever tool puts it there.
+                ToolKind::Shell => ev.input_str("command").map(|c| {
+                    let mut t = c.to_string();
+                    for w in effects.effects.iter().flat_map(|e| &e.content) {
+                        t.push('\n');
+                        t.push_str(&w.text);
+                    }
+                    t
+                }),
                 _ => ev.tool_input.as_ref().map(|v| v.to_string()),
             }
         } else {

@@ -131,7 +131,7 @@ pub fn pre_tool_use(
     // C11, C12, C13: secrets, markings and personal data in what the call carries. First, so
     // that where verdicts tie the reason names the secret's kind rather than, say, the shell
     // finding that quotes the same value.
-    content::pre_tool_use(ev, policy, ctx, &mut out);
+    content::pre_tool_use(ev, policy, ctx, effects, &mut out);
     // Every path control judges the call's effects (ADR 0014), whatever the tool.
     if kind == ToolKind::Shell
         && let Some(report) = shell
@@ -149,16 +149,26 @@ pub fn pre_tool_use(
             out.push(f);
         }
     }
-    match kind {
-        ToolKind::Write => {
-            for e in &effects.effects {
-                prohibited::check(&e.path, tool, &mut out);
-                // Only a memory file's text is read here: no copy of the content otherwise.
-                if claude_md::is_memory_file(&e.path) {
-                    claude_md::check(&e.path, &written_text(ev), policy, &mut out);
-                }
-            }
+    // C15 and the URL half of C13 on what each write puts into a file: every write of a
+    // write tool, and every Bash write whose text the command itself supplies (a heredoc,
+    // `echo … >`, `tee`): code written by the shell is code written.
+    for e in &effects.effects {
+        let authored =
+            e.op == crate::effects::Op::Write && (kind == ToolKind::Write || !e.content.is_empty());
+        if !authored {
+            continue;
         }
+        prohibited::check(&e.path, tool, &mut out);
+        if claude_md::is_memory_file(&e.path) {
+            let text: String = e
+                .content
+                .iter()
+                .flat_map(|c| [c.text.as_str(), "\n"])
+                .collect();
+            claude_md::check(&e.path, &text, policy, &mut out);
+        }
+    }
+    match kind {
         ToolKind::Grep => {
             if let Some(glob) = ev.input_str("glob") {
                 files::check_grep_glob(glob, policy, &mut out);

@@ -518,11 +518,13 @@ pub fn check(p: &NormPath, tool: &str, policy: &Policy, ctx: &Context, out: &mut
         recursive: false,
         names: Vec::new(),
         selective: false,
+        content: Vec::new(),
     };
     check_effects(
         &Effects {
             effects: vec![e],
             runtime: Vec::new(),
+            actions: Vec::new(),
         },
         policy,
         ctx,
@@ -563,6 +565,7 @@ mod tests {
             by: "test".into(),
             recursive: false,
             names: Vec::new(),
+            content: Vec::new(),
             selective: false,
         }
     }

@@ -1386,6 +1386,12 @@ impl<'e, 'a> Analyser<'e, 'a> {
             if r.op.writes() {
                 let to_stdout = matches!(r.fd, None | Some(1));
                 let content = if to_stdout { output.clone() } else { None };
+                // `cat FILE > f` copies text already on disk: not text this command supplies
+                // (what an earlier part of the command wrote was kept when it was written).
+                let copied = name == "cat" && cmd.args().any(|a| a != "-");
+                if let (Some(c), false) = (&content, copied) {
+                    self.record_written(path, c, &format!("{name} {by}"));
+                }
                 let content = match (r.op, content, self.files.get(path)) {
                     (RedirOp::Append | RedirOp::AppendOutErr, Some(c), Some(Some(old))) => {
                         Some(format!("{old}{c}"))
@@ -1401,9 +1407,29 @@ impl<'e, 'a> Analyser<'e, 'a> {
         }
         // Writes made by the program itself (`tee`, `cp`, `curl -o`).
         if name == "tee" {
+            // `cat FILE | tee f` copies text already on disk, as `cat FILE > f` does.
+            let copied = p
+                .pipe_from
+                .and_then(|k| self.report.commands.get(k))
+                .is_some_and(|c| c.name == "cat" && c.args().any(|a| a != "-"));
             for a in cmd.args().filter(|a| !a.starts_with('-')) {
                 if let Some(path) = self.resolve_path(&cwd, a) {
+                    if let (Some(t), false) = (&p.stdin, copied) {
+                        self.record_written(&path, t, "tee");
+                    }
                     self.files.insert(path, p.stdin.clone());
+                }
+            }
+        }
+        // `sed -i`: the text its script appends, inserts, changes to or substitutes in.
+        if name == "sed"
+            && let Some((texts, files)) = sed_in_place(&cmd)
+        {
+            for f in files {
+                if let Some(path) = self.resolve_path(&cwd, f) {
+                    for t in &texts {
+                        self.record_written(&path, t, "sed -i");
+                    }
                 }
             }
         }
@@ -1538,6 +1564,29 @@ impl<'e, 'a> Analyser<'e, 'a> {
         }
     }
 
+    /// Keeps the text a write puts into `path`, once, within [`super::MAX_WRITTEN_BYTES`].
+    fn record_written(&mut self, path: &Path, text: &str, by: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let used: usize = self.report.written.iter().map(|w| w.text.len()).sum();
+        if self.report.written.len() >= super::MAX_WRITTEN
+            || used + text.len() > super::MAX_WRITTEN_BYTES
+            || self
+                .report
+                .written
+                .iter()
+                .any(|w| w.path == path && w.text == text)
+        {
+            return;
+        }
+        self.report.written.push(super::Written {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            by: by.to_string(),
+        });
+    }
+
     pub(crate) fn file_text(&self, path: &Path) -> FileText {
         let key = path.to_string_lossy();
         if let Some(t) = self.procsubs.get(key.as_ref()) {
@@ -1603,6 +1652,155 @@ fn is_shell_script(text: &str) -> bool {
             SHELLS.contains(&prog.as_str())
         }
     }
+}
+
+/// For `sed -i` with a known script: the texts the script puts into the files (`a`, `i`, `c`
+/// text and `s` replacements), and the files. `None` for anything else.
+fn sed_in_place(cmd: &SimpleCommand) -> Option<(Vec<String>, Vec<&str>)> {
+    if cmd.argv.iter().any(|x| x.unknown) {
+        return None;
+    }
+    let mut in_place = false;
+    let mut scripts: Vec<&str> = Vec::new();
+    let mut operands: Vec<&str> = Vec::new();
+    let mut args = cmd.args();
+    while let Some(a) = args.next() {
+        if a == "--" {
+            operands.extend(args.by_ref());
+            break;
+        }
+        if a == "-e" || a == "--expression" {
+            scripts.push(args.next()?);
+        } else if let Some(e) = a.strip_prefix("--expression=") {
+            scripts.push(e);
+        } else if a == "-f" || a == "--file" || a.starts_with("--file=") {
+            // A script file: its text is not in the command.
+            return None;
+        } else if a == "--in-place" || a.starts_with("--in-place=") {
+            in_place = true;
+        } else if a == "-l" || a == "--line-length" {
+            args.next();
+        } else if a.starts_with("--") {
+        } else if let Some(flags) = a.strip_prefix('-')
+            && !flags.is_empty()
+        {
+            // `-i`, `-i.bak`, `-ni`, `-Ei`: an `i` among the flags before any suffix.
+            if let Some(k) = flags.find('i') {
+                in_place |= flags[..k].chars().all(|c| "nrEsuz".contains(c));
+            }
+            if let Some(e) = flags.strip_suffix('e')
+                && e.chars().all(|c| "nrEsuz".contains(c))
+            {
+                scripts.push(args.next()?);
+            }
+        } else {
+            operands.push(a);
+        }
+    }
+    if !in_place {
+        return None;
+    }
+    if scripts.is_empty() {
+        if operands.is_empty() {
+            return None;
+        }
+        scripts.push(operands.remove(0));
+    }
+    let texts: Vec<String> = scripts.iter().flat_map(|s| sed_texts(s)).collect();
+    (!texts.is_empty() && !operands.is_empty()).then_some((texts, operands))
+}
+
+/// The texts a sed script writes: what follows `a`, `i` and `c` (to the end of the line, with
+/// `\` continuations), and the replacement of each `s` command.
+fn sed_texts(script: &str) -> Vec<String> {
+    let c: Vec<char> = script.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    // Up to the next unescaped `d`; returns the text and the index after `d`.
+    let until = |mut i: usize, d: char| -> (String, usize) {
+        let mut t = String::new();
+        while i < c.len() && c[i] != d {
+            if c[i] == '\\' && i + 1 < c.len() {
+                if c[i + 1] != d {
+                    t.push('\\');
+                }
+                i += 1;
+            }
+            t.push(c[i]);
+            i += 1;
+        }
+        (t, i + 1)
+    };
+    while i < c.len() {
+        // Separators, blocks, and the address: line numbers, `$`, ranges, `/re/`, `\%re%`.
+        match c[i] {
+            ' ' | '\t' | '\n' | ';' | '{' | '}' | '!' | ',' | '~' | '+' | '$' => {
+                i += 1;
+                continue;
+            }
+            d if d.is_ascii_digit() => {
+                i += 1;
+                continue;
+            }
+            '/' => {
+                i = until(i + 1, '/').1;
+                continue;
+            }
+            '\\' if i + 1 < c.len() => {
+                let d = c[i + 1];
+                i = until(i + 2, d).1;
+                continue;
+            }
+            _ => {}
+        }
+        let command = c[i];
+        i += 1;
+        match command {
+            'a' | 'i' | 'c' => {
+                if c.get(i) == Some(&'\\') {
+                    i += 1;
+                }
+                while matches!(c.get(i), Some(' ' | '\t')) || (c.get(i) == Some(&'\n')) {
+                    i += 1;
+                    if c.get(i - 1) == Some(&'\n') {
+                        break;
+                    }
+                }
+                let mut t = String::new();
+                while i < c.len() && c[i] != '\n' {
+                    if c[i] == '\\' && c.get(i + 1) == Some(&'\n') {
+                        t.push('\n');
+                        i += 2;
+                        continue;
+                    }
+                    t.push(c[i]);
+                    i += 1;
+                }
+                if !t.is_empty() {
+                    out.push(t);
+                }
+            }
+            's' | 'y' if i < c.len() => {
+                let d = c[i];
+                let (_, after_pattern) = until(i + 1, d);
+                let (replacement, after) = until(after_pattern, d);
+                if !replacement.is_empty() {
+                    out.push(replacement);
+                }
+                i = after;
+                // Flags, up to the end of the command.
+                while i < c.len() && c[i] != ';' && c[i] != '\n' && c[i] != '}' {
+                    i += 1;
+                }
+            }
+            _ => {
+                while i < c.len() && c[i] != ';' && c[i] != '\n' && c[i] != '}' {
+                    i += 1;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The standard output of commands whose output is a function of their arguments.
@@ -1892,6 +2090,50 @@ mod tests {
             read_files: false,
         };
         run(command, &env)
+    }
+
+    fn written(command: &str) -> Vec<(String, String)> {
+        analyse(command)
+            .written
+            .into_iter()
+            .map(|w| (w.path.display().to_string(), w.text))
+            .collect()
+    }
+
+    #[test]
+    fn the_text_written_into_files_is_known() {
+        let w = |p: &str, t: &str| vec![(p.to_string(), t.to_string())];
+        assert_eq!(written("cat > a <<'EOF'\nx $y\nEOF"), w("/p/a", "x $y\n"));
+        assert_eq!(written("cat >> a <<EOF\nhi\nEOF"), w("/p/a", "hi\n"));
+        assert_eq!(written("V=k; echo \"$V\" > b"), w("/p/b", "k\n"));
+        assert_eq!(written("printf '%s-%s' a b >> c"), w("/p/c", "a-b"));
+        assert_eq!(written("echo t | tee -a d"), w("/p/d", "t\n"));
+        // Only the appended part: the earlier write is its own entry.
+        assert_eq!(written("echo 1 > e; echo 2 >> e").len(), 2);
+        // Unknown text, standard error, or a program whose output is unknown: nothing.
+        assert!(written("echo \"$X\" > f").is_empty());
+        assert!(written("echo x 2> f").is_empty());
+        assert!(written("ls > f").is_empty());
+        // A copy of text already in a file is not text the command supplies.
+        assert_eq!(written("echo s > m; cat m > n"), w("/p/m", "s\n"));
+        assert_eq!(written("echo s > m; cat m | tee o"), w("/p/m", "s\n"));
+        // `sed -i`: appended, inserted and substituted text.
+        assert_eq!(
+            written("sed -i '$a export TOKEN=x' h"),
+            w("/p/h", "export TOKEN=x")
+        );
+        assert_eq!(
+            written("sed -i.bak -e 's#old#new value#g' i"),
+            w("/p/i", "new value")
+        );
+        assert_eq!(
+            written("sed -i '1i\\\nfirst line' j"),
+            w("/p/j", "first line")
+        );
+        assert!(written("sed 's/a/b/' k").is_empty());
+        assert!(written("sed -i '/x/d' l").is_empty());
+        // A loop writing the same text is kept once.
+        assert_eq!(written("for i in 1 2 3; do echo x >> g; done").len(), 1);
     }
 
     /// The deepest inputs the limits allow must not overflow a test thread's 2 MiB stack

@@ -79,6 +79,26 @@ pub struct ShellReport {
     /// Writes, deletes and metadata changes of paths only known when the command runs
     /// (`rm "$f"`, `… | xargs rm`), as written.
     pub unresolved: Vec<Unresolved>,
+    /// The text the command writes into files, where the analyser knows it (`cat > f <<EOF`,
+    /// `echo … > f`, `printf … >> f`, `… | tee f`): what the content controls read
+    /// (`crate::effects`). Bounded by [`MAX_WRITTEN_BYTES`]; repeats are kept once.
+    pub written: Vec<Written>,
+}
+
+/// Most bytes of written text a report keeps; beyond it the command's own text is still scanned.
+pub const MAX_WRITTEN_BYTES: usize = 4 * 1024 * 1024;
+/// Most written texts a report keeps.
+pub const MAX_WRITTEN: usize = 1024;
+
+/// Text a command writes into a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Absolute, as in [`Access::path`].
+    pub path: PathBuf,
+    /// What this write adds: for an append, the appended text.
+    pub text: String,
+    /// The command word and how (`cat`, `> redirect`): `echo > redirect`, `tee`.
+    pub by: String,
 }
 
 /// A mutating access whose path is only known at run time.
