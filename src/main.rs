@@ -45,12 +45,17 @@ fn main() -> ExitCode {
         Command::Hook(args) => {
             let mut opts = args.common.hook_options(args.audit_log.clone());
             opts.deadline = Some(started + hookguard::deadline::DEADLINE);
-            // Debug builds only: lets the tests reach the deadline's answer on any event.
+            // Debug builds only: an unoptimised build runs about ten times slower, and the test
+            // suite runs hundreds of them at once on two cores, so 800 ms would turn ordinary
+            // decisions into the deadline's answer at random. They get ten seconds unless a
+            // test sets HOOKGUARD_DEBUG_DEADLINE_MS to reach the deadline's answer on purpose.
+            // The deployed (release) binary always has `DEADLINE`.
             #[cfg(debug_assertions)]
-            if let Some(ms) = std::env::var("HOOKGUARD_DEBUG_DEADLINE_MS")
-                .ok()
-                .and_then(|v| v.parse().ok())
             {
+                let ms = std::env::var("HOOKGUARD_DEBUG_DEADLINE_MS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(10_000);
                 opts.deadline = Some(started + std::time::Duration::from_millis(ms));
             }
             let outcome = std::panic::catch_unwind(|| {
