@@ -45,6 +45,17 @@ fn bounded_hook(s: &Scratch, event: &[u8], profile: Option<&str>, extra: &[(&str
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
+    // Read the answers while the hook runs: a large answer (a long output redacted rather than
+    // withheld) would otherwise fill the pipe and stall the hook until it is killed.
+    let drain = |mut from: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = from.read_to_end(&mut v);
+            v
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let start = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -57,12 +68,12 @@ fn bounded_hook(s: &Scratch, event: &[u8], profile: Option<&str>, extra: &[(&str
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    let out = child.wait_with_output().unwrap();
+    let status = child.wait().unwrap();
     writer.join().unwrap();
     let r = Run {
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout.join().unwrap()).unwrap(),
+        stderr: String::from_utf8(stderr.join().unwrap()).unwrap(),
+        code: status.code().unwrap_or(-1),
     };
     assert!(
         r.code == 0 || r.code == 2,
