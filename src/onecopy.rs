@@ -253,7 +253,11 @@ impl Parser<'_> {
                 }
                 _ => return None,
             };
-            push_bounded(&mut out, ch.encode_utf8(&mut [0; 4]), self.b.len() - k);
+            if out.capacity() - out.len() >= ch.len_utf8() {
+                out.push(ch);
+            } else {
+                push_bounded(&mut out, ch.encode_utf8(&mut [0; 4]), self.b.len() - k);
+            }
             at = k + len;
             from = at;
         }
@@ -264,6 +268,7 @@ impl Parser<'_> {
 /// but never past `left` (the bytes of JSON text from `piece`'s own start): the unescaped
 /// string is never longer than the text it comes from. Plain doubling reserved 114 MiB for a
 /// 62 MiB command, over the 256 MB address space of issue 16.
+#[inline]
 fn push_bounded(out: &mut String, piece: &str, left: usize) {
     let need = out.len() + piece.len();
     if need > out.capacity() {

@@ -236,7 +236,7 @@ pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
             // No thread: `None`, and the digest is computed when it is needed.
             Box::new(move || h.ok()?.join().ok()) as PendingDigest
         });
-        hook_with(opts, env, input, &InputDigest::new(input, pending))
+        hook_with(opts, env, input, &InputDigest::new(input, pending), false)
     })
 }
 
@@ -251,10 +251,20 @@ pub fn hook_read(opts: &HookOptions, env: &Environment, event: crate::input::Rea
         env,
         &event.bytes,
         &InputDigest::new(&event.bytes, pending),
+        true,
     )
 }
 
-fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &InputDigest) -> Outcome {
+/// `exiting`: the process ends with this answer (`hookguard hook`), so the loaded policy is
+/// not freed: dropping it was about 65 k of a typical call's 1.05 M instructions, work for
+/// nothing. In-process callers (the corpus tests, the benches) free it as usual.
+fn hook_with(
+    opts: &HookOptions,
+    env: &Environment,
+    input: &[u8],
+    digest: &InputDigest,
+    exiting: bool,
+) -> Outcome {
     let mut record = Record {
         ts: audit::time::now_rfc3339(),
         user: env.user.clone(),
@@ -286,7 +296,7 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
     // Judged on a worker; past the deadline this thread answers with what it has and ends
     // the process (the scope would otherwise wait for the worker).
     let progress = crate::deadline::Progress::default();
-    std::thread::scope(|scope| {
+    let outcome = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel();
         let skeleton = record.clone();
         // The main thread's 8 MiB of stack, not a spawned thread's default 2 MiB: the worker
@@ -326,7 +336,11 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
                 std::process::exit(i32::from(code))
             }
         }
-    })
+    });
+    if exiting {
+        std::mem::forget(progress);
+    }
+    outcome
 }
 
 /// Judges a parsed event and writes its record. With `progress`, what is found is shared as
