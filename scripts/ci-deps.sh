@@ -9,6 +9,7 @@
 #               SDK's optional Claude Code binaries): tests/settings_sdk_types.rs checks the
 #               settings snippets and what `install` writes against the SDK's `Settings` type;
 #               ajv (same place): tests/policy_schema.rs validates policies against our schema
+#   time        GNU time reports the peak resident set of the largest events (tests/bounds.rs)
 #   bubblewrap, socat  Claude Code's Bash sandbox on Linux, which `hookguard install` turns on
 #               (C19); the e2e sandbox scenarios and doctor's sandbox check need them
 # Then run the tests with HOOKGUARD_REQUIRE_TOOLS=1 so a missing tool fails instead of skipping.
@@ -23,6 +24,7 @@ command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v npm >/dev/null 2>&1 || need="$need npm"
 command -v bwrap >/dev/null 2>&1 || need="$need bubblewrap"
 command -v socat >/dev/null 2>&1 || need="$need socat"
+[ -x /usr/bin/time ] || need="$need time"
 if [ -n "$need" ]; then
     apt-get update -qq
     # shellcheck disable=SC2086

@@ -127,6 +127,12 @@ pub fn read(r: impl Read, limit: u64) -> io::Result<ReadEvent> {
             h.offer(&bytes);
         }
     }
+    // The buffer doubled as it grew: a 62 MiB event left 128 MiB reserved. Give back what it
+    // does not use (an event's address space counts against the 256 MB of issue 16); not for
+    // a small spare, where the shrink would be a copy of the event for little.
+    if bytes.capacity() - bytes.len() > 8 << 20 {
+        bytes.shrink_to_fit();
+    }
     let bytes = Arc::new(bytes);
     let digest = hasher.and_then(|h| {
         h.pieces

@@ -213,7 +213,7 @@ impl Parser<'_> {
         let (mut at, mut from) = (start, start);
         loop {
             let k = at + memchr::memchr2(b'"', b'\\', self.b.get(at..)?)?;
-            out.push_str(&self.s[from..k]);
+            push_bounded(&mut out, &self.s[from..k], self.b.len() - from);
             if self.b[k] == b'"' {
                 self.i = k + 1;
                 // A raw control character is not valid JSON in a string: leave the verdict to
@@ -253,11 +253,29 @@ impl Parser<'_> {
                 }
                 _ => return None,
             };
-            out.push(ch);
+            if out.capacity() - out.len() >= ch.len_utf8() {
+                out.push(ch);
+            } else {
+                push_bounded(&mut out, ch.encode_utf8(&mut [0; 4]), self.b.len() - k);
+            }
             at = k + len;
             from = at;
         }
     }
+}
+
+/// Appends `piece` to the string being unescaped, doubling its capacity as `push_str` would
+/// but never past `left` (the bytes of JSON text from `piece`'s own start): the unescaped
+/// string is never longer than the text it comes from. Plain doubling reserved 114 MiB for a
+/// 62 MiB command, over the 256 MB address space of issue 16.
+#[inline]
+fn push_bounded(out: &mut String, piece: &str, left: usize) {
+    let need = out.len() + piece.len();
+    if need > out.capacity() {
+        let want = (out.capacity() * 2).min(out.len() + left).max(need);
+        out.reserve_exact(want - out.len());
+    }
+    out.push_str(piece);
 }
 
 fn hex4(h: &[u8]) -> Option<u32> {

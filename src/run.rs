@@ -236,7 +236,7 @@ pub fn hook(opts: &HookOptions, env: &Environment, input: &[u8]) -> Outcome {
             // No thread: `None`, and the digest is computed when it is needed.
             Box::new(move || h.ok()?.join().ok()) as PendingDigest
         });
-        hook_with(opts, env, input, &InputDigest::new(input, pending))
+        hook_with(opts, env, input, &InputDigest::new(input, pending), false)
     })
 }
 
@@ -251,10 +251,20 @@ pub fn hook_read(opts: &HookOptions, env: &Environment, event: crate::input::Rea
         env,
         &event.bytes,
         &InputDigest::new(&event.bytes, pending),
+        true,
     )
 }
 
-fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &InputDigest) -> Outcome {
+/// `exiting`: the process ends with this answer (`hookguard hook`), so the loaded policy is
+/// not freed: dropping it was about 65 k of a typical call's 1.05 M instructions, work for
+/// nothing. In-process callers (the corpus tests, the benches) free it as usual.
+fn hook_with(
+    opts: &HookOptions,
+    env: &Environment,
+    input: &[u8],
+    digest: &InputDigest,
+    exiting: bool,
+) -> Outcome {
     let mut record = Record {
         ts: audit::time::now_rfc3339(),
         user: env.user.clone(),
@@ -286,7 +296,7 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
     // Judged on a worker; past the deadline this thread answers with what it has and ends
     // the process (the scope would otherwise wait for the worker).
     let progress = crate::deadline::Progress::default();
-    std::thread::scope(|scope| {
+    let outcome = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel();
         let skeleton = record.clone();
         // The main thread's 8 MiB of stack, not a spawned thread's default 2 MiB: the worker
@@ -326,7 +336,11 @@ fn hook_with(opts: &HookOptions, env: &Environment, input: &[u8], digest: &Input
                 std::process::exit(i32::from(code))
             }
         }
-    })
+    });
+    if exiting {
+        std::mem::forget(progress);
+    }
+    outcome
 }
 
 /// Judges a parsed event and writes its record. With `progress`, what is found is shared as
@@ -767,13 +781,13 @@ fn fill_from_event(r: &mut Record, ev: &Event, ctx: &Context, scanner: &Scanner)
     r.permission_mode = ev.permission_mode.clone();
     r.cwd = Some(ctx.cwd.display().to_string());
     r.project = Some(ctx.project_root.display().to_string());
-    r.subject = subject(ev, ctx, scanner).map(|s| audit::record::bounded(&s));
+    r.subject = subject(ev, ctx, scanner);
 }
 
-/// What the record says the call was about: a path, a redacted command, a host.
+/// What the record says the call was about: a path, a redacted command, a host; bounded.
 fn subject(ev: &Event, ctx: &Context, scanner: &Scanner) -> Option<String> {
-    match ToolKind::of(ev.tool()) {
-        ToolKind::Shell => ev.input_str("command").map(|c| redact_command(scanner, c)),
+    let subject = match ToolKind::of(ev.tool()) {
+        ToolKind::Shell => return ev.input_str("command").map(|c| bounded_command(scanner, c)),
         ToolKind::WebFetch => ev
             .input_str("url")
             .and_then(crate::controls::production::url_host),
@@ -786,7 +800,33 @@ fn subject(ev: &Event, ctx: &Context, scanner: &Scanner) -> Option<String> {
             .first()
             .map(|p| ctx.path(p).display())
             .or_else(|| ev.file_path.as_deref().map(|p| ctx.path(p).display())),
+    };
+    subject.map(|s| audit::record::bounded(&s))
+}
+
+/// How far past [`audit::record::MAX_SUBJECT`] a command is redacted for the record: a secret
+/// that starts in the kept part is seen whole unless it is longer than this.
+const SUBJECT_WINDOW: usize = 64 * 1024;
+
+/// A command as the record keeps it ([`redact_command`], then [`audit::record::bounded`]). A
+/// command longer than [`SUBJECT_WINDOW`] is scanned whole but redacted only that far: two
+/// redacted copies of a 62 MiB command were most of its 256 MB (issue 16).
+fn bounded_command(scanner: &Scanner, command: &str) -> String {
+    if command.len() <= SUBJECT_WINDOW {
+        return audit::record::bounded(&redact_command(scanner, command));
     }
+    let mut end = SUBJECT_WINDOW;
+    while !command.is_char_boundary(end) {
+        end -= 1;
+    }
+    // Hits past the window are clamped to it by `scan::redact`.
+    let hits = scanner.scan(command, crate::scan::Scan::ALL);
+    let window = crate::redact::redact(&scanner.redact_fully(
+        &command[..end],
+        &hits,
+        crate::scan::Scan::ALL,
+    ));
+    audit::record::bounded_beyond(&window, command.len() - end)
 }
 
 /// A command as the audit record keeps it: what the policy's content scanners find (every
@@ -813,7 +853,7 @@ fn fill_decision(r: &mut Record, d: &Decision, label: &str, scanner: &Scanner) {
     if let Some(s) = &d.subject
         && r.subject.is_none()
     {
-        r.subject = Some(audit::record::bounded(&redact_command(scanner, s)));
+        r.subject = Some(bounded_command(scanner, s));
     }
 }
 
@@ -1012,4 +1052,27 @@ pub fn load_policy(
         }
     }
     Ok(policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command past the window is redacted as far as the record keeps it, secrets at its
+    /// start included, and the record says how much was left out; a shorter one as before.
+    #[test]
+    fn a_huge_command_is_redacted_only_as_far_as_the_record_keeps() {
+        let scanner = Scanner::builtin();
+        let secret = "AKIAZ3MTQ5LYXW4BN7KD";
+        let long = format!("echo {secret} '{}'", "x ".repeat(SUBJECT_WINDOW));
+        let kept = bounded_command(&scanner, &long);
+        assert!(!kept.contains(secret), "{kept}");
+        let whole = redact_command(&scanner, &long);
+        assert_eq!(kept, audit::record::bounded(&whole));
+        let short = format!("echo {secret} '{}'", "x ".repeat(3000));
+        assert_eq!(
+            bounded_command(&scanner, &short),
+            audit::record::bounded(&redact_command(&scanner, &short))
+        );
+    }
 }

@@ -11,6 +11,11 @@ use std::time::{Duration, Instant};
 
 /// The address space a run may have: the spec's 256 MB.
 const MEMORY_CAP: u64 = 256 * 1024 * 1024;
+/// The address space the largest events may have: the 256 MiB plus three threads' malloc
+/// arenas, reserved and largely untouched (the resident set is held to 256 MiB).
+const ARENA_HEADROOM: u64 = MEMORY_CAP + 3 * 64 * 1024 * 1024;
+/// GNU time, which reports the peak resident set of the process it starts (`%M`, KiB).
+const GNU_TIME: &str = "/usr/bin/time";
 /// How long before a run is killed as hung: generous for an unoptimised build on a loaded
 /// 2-core machine; the hook's own deadline is under a second.
 const KILL_AFTER: Duration = Duration::from_secs(30);
@@ -18,10 +23,31 @@ const KILL_AFTER: Duration = Duration::from_secs(30);
 /// Runs `hookguard hook` on `event` under the caps; a run that has to be killed, or that exits
 /// with anything but 0 or 2, fails the test.
 fn bounded_hook(s: &Scratch, event: &[u8], profile: Option<&str>, extra: &[(&str, &str)]) -> Run {
+    capped_hook(s, event, profile, extra, KILL_AFTER, None, MEMORY_CAP)
+}
+
+/// [`bounded_hook`] with its own time to kill and address-space cap, and optionally under GNU
+/// time writing the run's peak resident set (KiB) to `rss_to`.
+fn capped_hook(
+    s: &Scratch,
+    event: &[u8],
+    profile: Option<&str>,
+    extra: &[(&str, &str)],
+    kill_after: Duration,
+    rss_to: Option<&std::path::Path>,
+    address_space: u64,
+) -> Run {
     let audit = s.audit();
     let managed = s.root.join("no-managed");
-    let mut cmd = Command::new("prlimit");
-    cmd.arg(format!("--as={MEMORY_CAP}"))
+    let mut cmd = match rss_to {
+        Some(path) => {
+            let mut c = Command::new(GNU_TIME);
+            c.args(["-f", "%M", "-o"]).arg(path).arg("prlimit");
+            c
+        }
+        None => Command::new("prlimit"),
+    };
+    cmd.arg(format!("--as={address_space}"))
         .arg("--")
         .arg(bin())
         .args(["hook", "--audit-log"])
@@ -61,10 +87,10 @@ fn bounded_hook(s: &Scratch, event: &[u8], profile: Option<&str>, extra: &[(&str
         if child.try_wait().unwrap().is_some() {
             break;
         }
-        if start.elapsed() > KILL_AFTER {
+        if start.elapsed() > kill_after {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("hookguard did not answer within {KILL_AFTER:?}: killed");
+            panic!("hookguard did not answer within {kill_after:?}: killed");
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -371,5 +397,85 @@ fn deep_nesting_is_answered_on_the_worker() {
     for cmd in cases {
         let r = bounded_hook(&s, &bash(&cmd, &s.proj()), None, &[]);
         assert_ne!(r.decision(), "defer", "{}", &cmd[..40]);
+    }
+}
+
+/// The largest events the hook takes (62 MiB of content: the JSON with its escapes just under
+/// the 64 MiB event cap), judged to the end with the deadline moved out of the way: an MCP
+/// input of 65,000 rows of small fields (267 MB before its fields' labels were built only for
+/// a finding) and one long Bash command (254 MB before it was redacted for the record only as
+/// far as the record keeps). The spec's 256 MB is the peak resident set, as GNU time reports
+/// it. The address space is capped too, with headroom: it also counts what is reserved and
+/// never touched, and at this size that varies from run to run (glibc reserves 64 MiB of
+/// address space for each thread's malloc arena: the judging worker, the digest, the second
+/// scanning thread), and 256 MiB of it failed some runs (SIGSEGV: a stack that cannot grow)
+/// whose resident set was about 200 MiB.
+#[test]
+fn the_largest_events_stay_within_256_mb() {
+    if !std::path::Path::new(GNU_TIME).is_file() {
+        assert!(
+            std::env::var_os("HOOKGUARD_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
+            "GNU time is required (HOOKGUARD_REQUIRE_TOOLS=1); run scripts/ci-deps.sh"
+        );
+        eprintln!("note: {GNU_TIME} is not installed; skipping (scripts/ci-deps.sh installs it)");
+        return;
+    }
+    let s = Scratch::new("cap");
+    let proj = s.proj();
+    let size = 62 * 1024 * 1024;
+    // Source-like text: lines of words, so that the JSON escapes its newlines.
+    let line = "    let total = items.iter().map(|x| x.len()).sum::<usize>(); // count\n";
+    let text = |n: usize| line.repeat(n / line.len() + 1)[..n].to_string();
+    let row = text(960);
+    let rows: Vec<serde_json::Value> = (0..size / (row.len() + 40))
+        .map(|i| serde_json::json!({"id": i, "name": format!("row-{i}"), "text": row}))
+        .collect();
+    let mcp = serde_json::json!({
+        "session_id": "s-1", "hook_event_name": "PreToolUse", "tool_name": "mcp__db__insert",
+        "tool_input": {"table": "notes", "rows": rows}, "cwd": proj,
+    })
+    .to_string();
+    drop(rows);
+    let command = format!("echo '{}' > /dev/null", text(size));
+    let bash = bash(&command, &proj);
+    drop(command);
+    // Judged to the end: an unoptimised build needs far longer than the deadline.
+    let late = [("HOOKGUARD_DEBUG_DEADLINE_MS", "300000")];
+    for (what, event) in [("MCP input", mcp.into_bytes()), ("Bash command", bash)] {
+        assert!(
+            event.len() < 64 * 1024 * 1024,
+            "{what}: {} bytes",
+            event.len()
+        );
+        let rss = s.root.join("rss");
+        let r = capped_hook(
+            &s,
+            &event,
+            None,
+            &late,
+            Duration::from_secs(300),
+            Some(&rss),
+            ARENA_HEADROOM,
+        );
+        assert_eq!(
+            (r.code, r.decision().as_str()),
+            (0, "ask"),
+            "{what}: {}",
+            r.stderr
+        );
+        let kib: u64 = std::fs::read_to_string(&rss)
+            .unwrap()
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("GNU time's %M");
+        assert!(
+            kib * 1024 <= MEMORY_CAP,
+            "{what}: peak resident set {kib} KiB, over 256 MiB"
+        );
+        eprintln!(
+            "{what}: {} bytes of event, peak resident set {kib} KiB",
+            event.len()
+        );
     }
 }

@@ -114,12 +114,18 @@ pub const MAX_SUBJECT: usize = 2048;
 
 /// Cuts a subject to [`MAX_SUBJECT`] bytes on a character boundary.
 pub fn bounded(s: &str) -> String {
-    if s.len() <= MAX_SUBJECT {
+    bounded_beyond(s, 0)
+}
+
+/// [`bounded`] for `s`, the start of a longer text of which `beyond` more bytes were left out
+/// before it got here (a huge command is redacted only as far as the record can keep).
+pub fn bounded_beyond(s: &str, beyond: usize) -> String {
+    if s.len() <= MAX_SUBJECT && beyond == 0 {
         return s.to_string();
     }
-    let mut end = MAX_SUBJECT;
+    let mut end = MAX_SUBJECT.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…[{} more bytes]", &s[..end], s.len() - end)
+    format!("{}…[{} more bytes]", &s[..end], s.len() - end + beyond)
 }

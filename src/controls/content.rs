@@ -131,13 +131,9 @@ pub fn tool_texts<'e>(ev: &'e Event, ctx: &Context, effects: &'e Effects) -> Vec
                 }
             }
         }
-        ToolKind::Mcp => {
-            let mut strings = Vec::new();
-            json_strings(input, String::new(), &mut strings, 0);
-            for (path, s) in strings {
-                out.push(Text::new(format!("the MCP input field `{path}`"), s));
-            }
-        }
+        // An MCP input's strings are walked by [`check_json`] instead: a label for each of
+        // hundreds of thousands of fields would cost more memory than the text itself.
+        ToolKind::Mcp => {}
         ToolKind::Shell
         | ToolKind::Read
         | ToolKind::Grep
@@ -148,54 +144,75 @@ pub fn tool_texts<'e>(ev: &'e Event, ctx: &Context, effects: &'e Effects) -> Vec
     out
 }
 
-/// Every string of a JSON value, keys included, with a dotted path to it.
-pub fn json_strings<'v>(
+/// One step of the path to a string in a JSON value: borrowed, so that walking an input
+/// builds no label until a finding needs one.
+#[derive(Debug, Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// The dotted path `steps` names (`rows.3.text`). A key names the path only when it looks like
+/// a name: a key can be a value too, and is shown as `…` otherwise.
+fn json_path(steps: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match step {
+            Step::Key(k)
+                if k.len() <= 40
+                    && k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+            {
+                out.push_str(k)
+            }
+            Step::Key(_) => out.push('…'),
+            Step::Index(n) => out.push_str(&n.to_string()),
+        }
+    }
+    out
+}
+
+/// Calls `f` on every string of a JSON value, keys included (a key can carry a value too:
+/// `{"<token>": true}`), in document order, with the path to it and whether it is a key.
+fn json_strings<'v>(
     v: &'v Value,
-    path: String,
-    out: &mut Vec<(String, &'v str)>,
+    path: &mut Vec<Step<'v>>,
     depth: usize,
+    f: &mut dyn FnMut(&'v str, &[Step<'v>], bool),
 ) {
     if depth > MAX_DEPTH {
         return;
     }
-    // A key names the path only when it looks like a name: a key can be a value too.
-    let join = |k: &str| {
-        let k = if k.len() <= 40
-            && k.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            k
-        } else {
-            "…"
-        };
-        if path.is_empty() {
-            k.to_string()
-        } else {
-            format!("{path}.{k}")
-        }
-    };
     match v {
-        Value::String(s) => out.push((
-            if path.is_empty() {
-                "(input)".into()
-            } else {
-                path
-            },
-            s,
-        )),
+        Value::String(s) => f(s, path, false),
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                json_strings(x, join(&i.to_string()), out, depth + 1);
+                path.push(Step::Index(i));
+                json_strings(x, path, depth + 1, f);
+                path.pop();
             }
         }
         Value::Object(o) => {
             for (k, x) in o {
-                // A key can carry a value too (`{"<token>": true}`).
-                out.push((format!("{} (a key)", join(k)), k.as_str()));
-                json_strings(x, join(k), out, depth + 1);
+                path.push(Step::Key(k));
+                f(k, path, true);
+                json_strings(x, path, depth + 1, f);
+                path.pop();
             }
         }
         _ => {}
+    }
+}
+
+/// The label of a string of an MCP input, as a reason names it (never the value).
+fn mcp_label(steps: &[Step<'_>], key: bool) -> String {
+    match (steps.is_empty(), key) {
+        (true, _) => "the MCP input field `(input)`".to_string(),
+        (false, false) => format!("the MCP input field `{}`", json_path(steps)),
+        (false, true) => format!("the MCP input field `{} (a key)`", json_path(steps)),
     }
 }
 
@@ -250,21 +267,55 @@ fn replayed_edit<'e>(ev: &'e Event, ctx: &Context) -> Option<Text<'e>> {
 /// not sent to the model`. In a memory file ([`Text::memory`]) a secret is `claude-md.secret`
 /// (C13).
 pub fn check(texts: &[Text<'_>], refused: &str, policy: &Policy, out: &mut Vec<Finding>) {
-    let mut seen: Vec<String> = Vec::new();
+    let mut checker = Checker {
+        refused,
+        policy,
+        seen: Vec::new(),
+        out,
+    };
     for t in texts {
-        if t.text.is_empty() {
-            continue;
+        checker.text(&t.text, t.focus, t.first_line, t.memory.as_deref(), || {
+            t.where_.clone()
+        });
+    }
+}
+
+/// What [`check`] carries from one text to the next: the rules already reported.
+struct Checker<'c> {
+    refused: &'c str,
+    policy: &'c Policy,
+    seen: Vec<String>,
+    out: &'c mut Vec<Finding>,
+}
+
+impl Checker<'_> {
+    /// Scans one text; `where_` is called only when a hit needs the label.
+    fn text(
+        &mut self,
+        text: &str,
+        focus: Option<(usize, usize)>,
+        first_line: usize,
+        memory: Option<&str>,
+        where_: impl FnOnce() -> String,
+    ) {
+        if text.is_empty() {
+            return;
         }
-        let hits = relevant(policy.scanner.scan(&t.text, Scan::ALL), policy);
+        let hits = relevant(self.policy.scanner.scan(text, Scan::ALL), self.policy);
+        if hits.is_empty() {
+            return;
+        }
+        let where_ = where_();
+        let refused = self.refused;
         for mut hit in hits {
-            if let Some((s, e)) = t.focus
+            if let Some((s, e)) = focus
                 && (hit.end <= s || hit.start >= e)
             {
                 continue;
             }
-            hit.line += t.first_line - 1;
-            let mut f = scan::hit_to_finding(&hit, &t.where_);
-            if let (Category::Secret, Some(file)) = (hit.kind, t.memory.as_deref()) {
+            hit.line += first_line - 1;
+            let mut f = scan::hit_to_finding(&hit, &where_);
+            if let (Category::Secret, Some(file)) = (hit.kind, memory) {
                 f.rule = claude_md::SECRET_RULE.to_string();
                 f.control = "PR-08";
                 f.reason = format!(
@@ -278,13 +329,28 @@ pub fn check(texts: &[Text<'_>], refused: &str, policy: &Policy, out: &mut Vec<F
                 };
                 f.reason = format!("{refused}: {} ({controls})", f.reason);
             }
-            if seen.contains(&f.rule) {
+            if self.seen.contains(&f.rule) {
                 continue;
             }
-            seen.push(f.rule.clone());
-            out.push(f);
+            self.seen.push(f.rule.clone());
+            self.out.push(f);
         }
     }
+}
+
+/// C11, C12 for an MCP input: every string of it, keys included, scanned where it lies in the
+/// parsed input; the field's label is built only for a string with a finding.
+fn check_json(input: &Value, refused: &str, policy: &Policy, out: &mut Vec<Finding>) {
+    let mut checker = Checker {
+        refused,
+        policy,
+        seen: Vec::new(),
+        out,
+    };
+    let mut path = Vec::new();
+    json_strings(input, &mut path, 0, &mut |s, steps, key| {
+        checker.text(s, None, 1, None, || mcp_label(steps, key));
+    });
 }
 
 /// C11, C12, C13 for a PreToolUse event.
@@ -295,6 +361,12 @@ pub fn pre_tool_use(
     effects: &Effects,
     out: &mut Vec<Finding>,
 ) {
+    if ToolKind::of(ev.tool()) == ToolKind::Mcp {
+        if let Some(input) = ev.tool_input.as_ref() {
+            check_json(input, &format!("{} was refused", ev.tool()), policy, out);
+        }
+        return;
+    }
     let texts = tool_texts(ev, ctx, effects);
     if texts.is_empty() {
         // Nothing to scan: nothing compiled (a Read, a Glob).
@@ -320,4 +392,50 @@ pub fn prompt(ev: &Event, policy: &Policy, out: &mut Vec<Finding>) {
         ("the prompt", "this prompt was not sent to the model")
     };
     check(&[Text::new(what, p)], refused, policy, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(input: &Value) -> Vec<Finding> {
+        let policy = crate::policy::merge(&[], None, None).unwrap();
+        let mut out = Vec::new();
+        check_json(input, "mcp__db__put was refused", &policy, &mut out);
+        out
+    }
+
+    /// The label is built only for a string with a finding, and names the path to it as the
+    /// list of every field's label did.
+    #[test]
+    fn an_mcp_finding_names_the_field_it_is_in() {
+        let key = "AKIAZ3MTQ5LYXW4BN7KD";
+        let input = serde_json::json!({
+            "rows": [{"id": 1, "note": "fine"}, {"auth": {"token": key}}],
+            "a key, not a name": "x",
+        });
+        let out = findings(&input);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            out[0]
+                .reason
+                .starts_with("mcp__db__put was refused: the MCP input field `rows.1.auth.token` contains a secret"),
+            "{}",
+            out[0].reason
+        );
+        let out = findings(&serde_json::json!({"ok": {"a key, not a name": {"x": [key]}}}));
+        assert!(
+            out[0].reason.contains("the MCP input field `ok.….x.0`"),
+            "{}",
+            out[0].reason
+        );
+        let out = findings(&serde_json::json!(key));
+        assert!(out[0].reason.contains("the MCP input field `(input)`"));
+        let out = findings(&serde_json::json!({"ok": {format!("{key}/"): true}}));
+        assert!(
+            out[0].reason.contains("the MCP input field `ok.… (a key)`"),
+            "{}",
+            out[0].reason
+        );
+    }
 }

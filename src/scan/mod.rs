@@ -153,12 +153,23 @@ pub(crate) struct Found {
 #[derive(Debug, Clone, Default)]
 pub struct Scanner {
     user: Option<SecretRules>,
+    /// The last small text scanned with every scanner, and what was found in it: a Bash
+    /// command is scanned for the decision (C11) and again to redact it for the audit record,
+    /// and the second scan is answered from here (ADR 0012). Keyed by the text itself, so an
+    /// answer is only ever reused for the same bytes.
+    memo: std::sync::Arc<std::sync::Mutex<Memo>>,
 }
+
+/// A text and the hits of a scan of it with every scanner.
+type Memo = Option<(String, Vec<Hit>)>;
+
+/// The longest text [`Scanner::scan`] remembers: a typical command, not a file.
+const MEMO_MAX: usize = 4096;
 
 impl Scanner {
     /// The built-in rules only.
     pub fn builtin() -> Scanner {
-        Scanner { user: None }
+        Scanner::default()
     }
 
     /// Adds the secret rules of a gitleaks-format TOML file (`[[rules]]` with `id`, `regex`,
@@ -170,7 +181,10 @@ impl Scanner {
             Some(existing) => existing.merge(rules)?,
             None => rules,
         };
-        Ok(Scanner { user: Some(user) })
+        Ok(Scanner {
+            user: Some(user),
+            memo: Default::default(),
+        })
     }
 
     /// `text` with `hits` redacted, and then whatever a scan of the result still finds, until
@@ -196,6 +210,22 @@ impl Scanner {
     /// Scans `text`: hits sorted by start; overlapping hits of one category merged into one,
     /// reported under the most specific rule. Linear in the text; never panics.
     pub fn scan(&self, text: &str, what: Scan) -> Vec<Hit> {
+        if what != Scan::ALL || text.len() > MEMO_MAX {
+            return self.scan_now(text, what);
+        }
+        // A poisoned memo is only a cache: it is used as it stands.
+        let memo = || self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((t, hits)) = &*memo()
+            && t == text
+        {
+            return hits.clone();
+        }
+        let hits = self.scan_now(text, what);
+        *memo() = Some((text.to_string(), hits.clone()));
+        hits
+    }
+
+    fn scan_now(&self, text: &str, what: Scan) -> Vec<Hit> {
         let others = Scan {
             secrets: false,
             ..what
@@ -417,6 +447,24 @@ pub fn hit_to_finding(hit: &Hit, where_: &str) -> Finding {
 
 #[cfg(test)]
 mod tests {
+
+    /// A text scanned again is answered from the memo with the same hits, and only for the
+    /// same bytes: a different text of the same length is scanned afresh.
+    #[test]
+    fn a_repeated_scan_gives_the_same_hits() {
+        let s = Scanner::builtin();
+        let a = "aws s3 ls --key AKIAZ3MTQ5LYXW4BN7KD";
+        let b = "aws s3 ls --key AKIAZ3MTQ5LYXW4BN7KX".replace("BN7KX", "     ");
+        let first = s.scan(a, Scan::ALL);
+        assert!(!first.is_empty());
+        assert_eq!(s.scan(a, Scan::ALL), first);
+        assert_eq!(
+            s.scan(&b, Scan::ALL),
+            Scanner::builtin().scan(&b, Scan::ALL)
+        );
+        assert_eq!(s.scan(a, Scan::ALL), first);
+        assert_eq!(s.scan(a, Scan::NONE), Vec::new());
+    }
     use super::*;
 
     fn hit(rule: &'static str, kind: Category, start: usize, end: usize) -> Hit {
