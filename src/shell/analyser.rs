@@ -1438,6 +1438,20 @@ impl<'e, 'a> Analyser<'e, 'a> {
         Some(idx)
     }
 
+    /// A write, delete or change whose target is known only when the command runs, kept for
+    /// the controls that judge it by name (C17's run-time targets).
+    fn push_unresolved(&mut self, raw: &RawAccess) {
+        if raw.kind != AccessKind::Read && raw.kind != AccessKind::Execute {
+            self.report.unresolved.push(super::Unresolved {
+                text: raw.text.clone(),
+                kind: raw.kind,
+                change: raw.change,
+                by: raw.by.clone(),
+                command: self.report.commands.len(),
+            });
+        }
+    }
+
     fn apply_raw_access(&mut self, cmd: &SimpleCommand, raw: RawAccess) {
         if raw.unknown {
             if raw.kind == AccessKind::Delete && (raw.recursive || raw.forced) {
@@ -1449,15 +1463,7 @@ impl<'e, 'a> Analyser<'e, 'a> {
                     ),
                 );
             }
-            if raw.kind != AccessKind::Read && raw.kind != AccessKind::Execute {
-                self.report.unresolved.push(super::Unresolved {
-                    text: raw.text.clone(),
-                    kind: raw.kind,
-                    change: raw.change,
-                    by: raw.by.clone(),
-                    command: self.report.commands.len(),
-                });
-            }
+            self.push_unresolved(&raw);
             return;
         }
         if is_harmless_device(&raw.text) {
@@ -1471,16 +1477,8 @@ impl<'e, 'a> Analyser<'e, 'a> {
             None => raw.text.clone(),
         };
         let Some(path) = self.resolve_path(&cmd.cwd, &text) else {
-            if raw.kind != AccessKind::Read && raw.kind != AccessKind::Execute {
-                // Where it lands is known only at run time; what it is called is known.
-                self.report.unresolved.push(super::Unresolved {
-                    text: raw.text.clone(),
-                    kind: raw.kind,
-                    change: raw.change,
-                    by: raw.by.clone(),
-                    command: self.report.commands.len(),
-                });
-            }
+            // Where it lands is known only at run time; what it is called is known.
+            self.push_unresolved(&raw);
             self.opaque(
                 &raw.text,
                 &format!(
