@@ -827,18 +827,12 @@ pub fn for_install(
     choice: Choice,
     home_given: bool,
 ) -> Result<Install, String> {
-    let env = environment(if home_given {
-        roots.home.as_deref()
-    } else {
-        None
-    });
+    let (env, settings, state) = install_places(scope, roots, home_given)?;
     let opts = crate::run::HookOptions {
         profile: reg.profile,
         policies: reg.policies.clone(),
         ..crate::run::HookOptions::default()
     };
-    let settings = roots.settings_file(scope).map_err(|e| e.to_string())?;
-    let state = state_dir(&env).ok_or("no home directory for hookguard's state: set HOME")?;
     let compiled = if choice == Choice::Off {
         None
     } else {
@@ -859,6 +853,17 @@ pub fn for_uninstall(
     roots: &crate::install::Roots,
     home_given: bool,
 ) -> Result<Install, String> {
+    let (_, settings, state) = install_places(scope, roots, home_given)?;
+    Install::new(None, &state, &settings)
+}
+
+/// The environment `install` and `uninstall` compile in, the scope's settings file, and the
+/// state directory where install records what it added.
+fn install_places(
+    scope: Scope,
+    roots: &crate::install::Roots,
+    home_given: bool,
+) -> Result<(crate::run::Environment, PathBuf, PathBuf), String> {
     let env = environment(if home_given {
         roots.home.as_deref()
     } else {
@@ -866,7 +871,7 @@ pub fn for_uninstall(
     });
     let settings = roots.settings_file(scope).map_err(|e| e.to_string())?;
     let state = state_dir(&env).ok_or("no home directory for hookguard's state: set HOME")?;
-    Install::new(None, &state, &settings)
+    Ok((env, settings, state))
 }
 
 /// The sandbox settings as Claude Code would combine them from its layers (most authoritative
@@ -1106,9 +1111,8 @@ pub fn run_command(cmd: &SandboxCommand) -> Result<String, String> {
     let opts = crate::run::HookOptions {
         profile: common.profile,
         policies: common.policies.clone(),
-        audit_log: None,
         managed_dir: common.managed_dir.clone(),
-        deadline: None,
+        ..crate::run::HookOptions::default()
     };
     let binary = binary.clone().or_else(|| std::env::current_exe().ok());
     let (policy, c) = compile_for(*scope, &r.project, &opts, &env, binary.as_deref())?;
