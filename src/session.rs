@@ -141,15 +141,17 @@ pub fn settings_files(
         .collect()
 }
 
-/// Whether a settings document registers hookguard for PreToolUse.
-pub fn registers_hookguard(settings: &Value) -> bool {
-    let Some(groups) = settings
+/// The matcher groups a settings document registers for PreToolUse (none when it has none).
+fn pre_tool_use_groups(settings: &Value) -> &[Value] {
+    settings
         .pointer("/hooks/PreToolUse")
         .and_then(Value::as_array)
-    else {
-        return false;
-    };
-    groups.iter().any(|g| {
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Whether a settings document registers hookguard for PreToolUse.
+pub fn registers_hookguard(settings: &Value) -> bool {
+    pre_tool_use_groups(settings).iter().any(|g| {
         g.get("hooks").and_then(Value::as_array).is_some_and(|hs| {
             hs.iter().any(|h| {
                 h.get("command")
@@ -228,13 +230,7 @@ pub struct Invocation {
 
 /// Whether `settings` has a PreToolUse handler, for every tool, that runs exactly `inv`.
 pub fn registers_invocation(settings: &Value, inv: &Invocation) -> bool {
-    let Some(groups) = settings
-        .pointer("/hooks/PreToolUse")
-        .and_then(Value::as_array)
-    else {
-        return false;
-    };
-    groups.iter().any(|g| {
+    pre_tool_use_groups(settings).iter().any(|g| {
         let every_tool = match g.get("matcher") {
             None | Some(Value::Null) => true,
             Some(Value::String(m)) => matches!(m.as_str(), "" | "*" | ".*"),
