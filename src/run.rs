@@ -917,12 +917,18 @@ pub fn evaluate(
     ctx: &Context,
     nobody: Option<&str>,
 ) -> (&'static str, Decision) {
+    // The hook refuses a malformed event before it judges (`judge`); `explain` and
+    // `policy test` come here directly.
+    if let Some(problem) = ev.malformed() {
+        return (failure_label(ev.kind()), malformed(ev.kind(), &problem));
+    }
     let (label, d, _) = evaluate_with(ev, policy, ctx, nobody, None);
     (label, d)
 }
 
-/// [`evaluate`], sharing the findings with `progress` as they are made (the shell analysis's
-/// first, then every control's), for the deadline's answer.
+/// [`evaluate`] of an event already known to be well formed, sharing the findings with
+/// `progress` as they are made (the shell analysis's first, then every control's), for the
+/// deadline's answer.
 fn evaluate_with(
     ev: &Event,
     policy: &Policy,
@@ -930,13 +936,6 @@ fn evaluate_with(
     nobody: Option<&str>,
     progress: Option<&crate::deadline::Progress>,
 ) -> (&'static str, Decision, crate::effects::Effects) {
-    if let Some(problem) = ev.malformed() {
-        return (
-            failure_label(ev.kind()),
-            malformed(ev.kind(), &problem),
-            Default::default(),
-        );
-    }
     if ev.kind() == EventKind::UserPromptSubmit {
         let mut findings = Vec::new();
         controls::classification::check(policy, &mut findings);
