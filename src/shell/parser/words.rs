@@ -55,24 +55,9 @@ impl Parser {
                     return Ok(Some(Word { parts }));
                 }
                 c if is_meta(c) => break,
-                '\'' => {
+                '\'' | '"' => {
                     flush(&mut lit, &mut parts);
-                    self.bump()?;
-                    let mut s = String::new();
-                    loop {
-                        match self.bump()? {
-                            Some('\'') => break,
-                            Some(c) => s.push(c),
-                            None => return Err(self.err("unterminated single quote")),
-                        }
-                    }
-                    parts.push(WordPart::Quoted(s));
-                }
-                '"' => {
-                    flush(&mut lit, &mut parts);
-                    self.bump()?;
-                    let inner = self.parse_double_parts(false)?;
-                    parts.push(WordPart::Double(inner));
+                    parts.push(self.read_quoted()?);
                 }
                 '\\' => {
                     self.bump()?;
@@ -105,6 +90,22 @@ impl Parser {
             Ok(None)
         } else {
             Ok(Some(Word { parts }))
+        }
+    }
+
+    /// The quoted part at the cursor, `'…'` (nothing inside is special) or `"…"`, consuming
+    /// both quotes.
+    fn read_quoted(&mut self) -> PResult<WordPart> {
+        if self.bump()? == Some('"') {
+            return Ok(WordPart::Double(self.parse_double_parts(false)?));
+        }
+        let mut s = String::new();
+        loop {
+            match self.bump()? {
+                Some('\'') => return Ok(WordPart::Quoted(s)),
+                Some(c) => s.push(c),
+                None => return Err(self.err("unterminated single quote")),
+            }
         }
     }
 
@@ -169,11 +170,7 @@ impl Parser {
                 let s = self.parse_ansi_c()?;
                 parts.push(WordPart::Quoted(s));
             }
-            Some('"') if !in_double => {
-                self.bump()?;
-                let inner = self.parse_double_parts(false)?;
-                parts.push(WordPart::Double(inner));
-            }
+            Some('"') if !in_double => parts.push(self.read_quoted()?),
             Some('(') => {
                 if self.peek_at(1) == Some('(') {
                     let save = self.pos;
@@ -446,28 +443,11 @@ impl Parser {
                     self.bump()?;
                     break;
                 }
-                '\'' => {
+                '\'' | '"' => {
                     if !lit.is_empty() {
                         parts.push(WordPart::Lit(std::mem::take(&mut lit)));
                     }
-                    self.bump()?;
-                    let mut s = String::new();
-                    loop {
-                        match self.bump()? {
-                            Some('\'') => break,
-                            Some(c) => s.push(c),
-                            None => return Err(self.err("unterminated single quote")),
-                        }
-                    }
-                    parts.push(WordPart::Quoted(s));
-                }
-                '"' => {
-                    if !lit.is_empty() {
-                        parts.push(WordPart::Lit(std::mem::take(&mut lit)));
-                    }
-                    self.bump()?;
-                    let inner = self.parse_double_parts(false)?;
-                    parts.push(WordPart::Double(inner));
+                    parts.push(self.read_quoted()?);
                 }
                 '\\' => {
                     self.bump()?;
