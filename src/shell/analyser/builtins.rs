@@ -142,8 +142,6 @@ impl Analyser<'_, '_> {
         }
     }
 
-    /// Programs that run other code, handled after the command itself is recorded.
-
     fn change_dir(&mut self, name: &str, args: &[Arg]) {
         let operands: Vec<&Arg> = args
             .iter()

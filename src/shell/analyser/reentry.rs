@@ -9,6 +9,7 @@ const SHELLS: &[&str] = &[
 ];
 
 impl Analyser<'_, '_> {
+    /// Programs that run other code, handled after the command itself is recorded.
     pub(super) fn after_record(&mut self, name: &str, p: &Pending) {
         let args: Vec<Arg> = p.argv.iter().skip(1).cloned().collect();
         let cwd = p.cwd.clone().unwrap_or_else(|| self.st.cwd.clone());
