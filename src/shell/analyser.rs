@@ -13,7 +13,7 @@
 //! `printf`, `cat` and `sed -i` print or write) and `record` (commands, accesses, written text).
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::access::{self, RawAccess};
 use super::ast::*;
@@ -26,6 +26,7 @@ use super::{
     AccessKind, Arg, Connection, Origin, Redirection, ShellEnv, ShellReport, SimpleCommand,
 };
 use crate::decision::Finding;
+use crate::paths::fold;
 
 mod builtins;
 mod emulate;
@@ -128,7 +129,7 @@ pub(crate) fn run_level(
         env,
         st: std::rc::Rc::new(State {
             vars: HashMap::new(),
-            cwd: Some(normalise(env.cwd)),
+            cwd: Some(fold(env.cwd)),
             oldpwd: None,
             dirstack: Vec::new(),
             noglob: false,
@@ -198,26 +199,6 @@ fn excerpt(s: &str) -> String {
     out
 }
 
-/// Folds `.` and `..` lexically (symlinks are the core's business).
-pub(crate) fn normalise(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                if out.parent().is_some() {
-                    out.pop();
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        out.push("/");
-    }
-    out
-}
-
 /// The program name bash would look up: the file name of a path.
 pub(crate) fn program_name(arg0: &str) -> String {
     if arg0.contains('/') {
@@ -266,9 +247,9 @@ impl<'e, 'a> Analyser<'e, 'a> {
 
     fn resolve_path(&self, cwd: &Option<PathBuf>, raw: &str) -> Option<PathBuf> {
         if raw.starts_with('/') {
-            return Some(normalise(Path::new(raw)));
+            return Some(fold(Path::new(raw)));
         }
-        cwd.as_ref().map(|c| normalise(&c.join(raw)))
+        cwd.as_ref().map(|c| fold(&c.join(raw)))
     }
 
     /// The shell state, to change: copied first if a saved state still shares it.

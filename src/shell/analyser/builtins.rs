@@ -157,9 +157,9 @@ impl Analyser<'_, '_> {
                 "cd" => self
                     .env
                     .home
-                    .map(normalise)
+                    .map(fold)
                     .or_else(|| match self.lookup("HOME") {
-                        Lookup::Known(v) => v.first().map(|h| normalise(Path::new(h))),
+                        Lookup::Known(v) => v.first().map(|h| fold(Path::new(h))),
                         _ => None,
                     }),
                 _ => None,
