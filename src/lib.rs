@@ -26,3 +26,4 @@ pub mod sandbox;
 pub mod scan;
 pub mod session;
 pub mod shell;
+pub mod url;

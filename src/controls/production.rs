@@ -26,19 +26,6 @@ pub fn identifier(name: &str, policy: &Policy) -> Option<String> {
         .map(|p| format!("the production identifier pattern `{}`", p.written))
 }
 
-/// The host of a URL (`scheme://[user[:pass]@]host[:port]/…`), lower-cased.
-pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next()?
-    } else {
-        host_port.split(':').next()?
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
 /// Every `scheme://…` URL in a text.
 pub fn urls(text: &str) -> Vec<&str> {
     static URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -76,16 +63,7 @@ mod tests {
     }
 
     #[test]
-    fn hosts() {
-        assert_eq!(
-            url_host("https://u:p@Api.Prod.x:8443/a?b").as_deref(),
-            Some("api.prod.x")
-        );
-        assert_eq!(
-            url_host("postgres://db.live/app").as_deref(),
-            Some("db.live")
-        );
-        assert_eq!(url_host("http://[::1]:80/").as_deref(), Some("::1"));
+    fn urls_in_text() {
         assert_eq!(urls("see https://a.b/c and http://d.e)").len(), 2);
     }
 }

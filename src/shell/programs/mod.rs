@@ -89,20 +89,6 @@ pub(crate) fn operands<'c>(cmd: &'c SimpleCommand, with_arg: &[&str], skip: usiz
     out
 }
 
-/// Host of a URL or `user@host:path`.
-pub(crate) fn host_of(s: &str) -> Option<String> {
-    if let Some((_, rest)) = s.split_once("://") {
-        let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = auth.rsplit('@').next().unwrap_or(auth);
-        let host = if host.starts_with('[') {
-            host.split(']')
-                .next()
-                .unwrap_or(host)
-                .trim_start_matches('[')
-        } else {
-            host.split(':').next().unwrap_or(host)
-        };
-        return (!host.is_empty()).then(|| host.to_string());
-    }
-    None
-}
+/// The host of a URL with a scheme, lower-cased ([`crate::url::scheme_host`]); the checks read
+/// other texts (`user@host:path`, a bare name) themselves.
+pub(crate) use crate::url::scheme_host as host_of;
