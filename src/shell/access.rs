@@ -193,38 +193,9 @@ fn access_rule(name: &str) -> Option<Rule> {
     })
 }
 
-/// Collects operands, skipping options and option arguments.
+/// The operands of `cmd` ([`super::options::operands`]).
 fn operands<'c>(cmd: &'c SimpleCommand, with_arg: &[&str]) -> Vec<&'c super::Arg> {
-    let mut out = Vec::new();
-    let mut i = 1;
-    let mut opts_done = false;
-    while i < cmd.argv.len() {
-        let a = &cmd.argv[i];
-        let v = a.value.as_str();
-        if !opts_done && v == "--" {
-            opts_done = true;
-        } else if !opts_done && v.starts_with('-') && v.len() > 1 && !a.unknown {
-            if with_arg.contains(&v) {
-                i += 1;
-            }
-        } else {
-            out.push(a);
-        }
-        i += 1;
-    }
-    out
-}
-
-fn opt_values<'c>(cmd: &'c SimpleCommand, opts: &[&str]) -> Vec<&'c super::Arg> {
-    let mut out = Vec::new();
-    for (i, a) in cmd.argv.iter().enumerate().skip(1) {
-        if opts.contains(&a.value.as_str())
-            && let Some(n) = cmd.argv.get(i + 1)
-        {
-            out.push(n);
-        }
-    }
-    out
+    super::options::operands(cmd, with_arg, 0)
 }
 
 fn raw(a: &super::Arg, kind: AccessKind, by: &str) -> RawAccess {
@@ -318,7 +289,7 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
 
 /// The scripts a `sed` or `awk` runs: `-e`/`--expression` values, else the first operand.
 fn scripts(cmd: &SimpleCommand, opts: &[&str], with_arg: &[&str]) -> Vec<String> {
-    let given: Vec<String> = opt_values(cmd, opts)
+    let given: Vec<String> = super::options::values(cmd, opts)
         .into_iter()
         .map(|a| a.value.clone())
         .chain(
@@ -436,7 +407,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             }
             // Named members land at DIR/MEMBER (they are patterns; C17 matches them as such).
             if !cmd.has("-l") && !cmd.has("-p") && !cmd.has("-t") {
-                let dir = opt_values(cmd, &["-d"])
+                let dir = super::options::values(cmd, &["-d"])
                     .first()
                     .map_or(".".to_string(), |d| d.value.clone());
                 for m in ops.iter().skip(1) {
@@ -447,7 +418,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                     });
                 }
             }
-            match opt_values(cmd, &["-d"]).first() {
+            match super::options::values(cmd, &["-d"]).first() {
                 Some(d) => out.push(RawAccess {
                     recursive: true,
                     ..raw(d, AccessKind::Write, by)
@@ -478,7 +449,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             return out;
         }
         "openssl" => {
-            for a in opt_values(
+            for a in &super::options::values(
                 cmd,
                 &[
                     "-in", "-key", "-inkey", "-kfile", "-passin", "-CAfile", "-cert",
@@ -493,7 +464,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                     ..raw(a, AccessKind::Read, by)
                 });
             }
-            for a in opt_values(cmd, &["-out", "-keyout"]) {
+            for a in &super::options::values(cmd, &["-out", "-keyout"]) {
                 out.push(raw(a, AccessKind::Write, by));
             }
             return out;
@@ -608,10 +579,10 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
         }
         // `patch FILE < diff`, `patch -o OUT`, `patch -i DIFF`.
         "patch" => {
-            for a in opt_values(cmd, &["-i", "--input"]) {
+            for a in &super::options::values(cmd, &["-i", "--input"]) {
                 out.push(raw(a, AccessKind::Read, by));
             }
-            for a in opt_values(cmd, &["-o", "--output"]) {
+            for a in &super::options::values(cmd, &["-o", "--output"]) {
                 out.push(raw(a, AccessKind::Write, by));
             }
             let ops = operands(
@@ -692,10 +663,10 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
     let Some(r) = access_rule(by) else {
         return out;
     };
-    for a in opt_values(cmd, r.read_opts) {
+    for a in &super::options::values(cmd, r.read_opts) {
         out.push(raw(a, AccessKind::Read, by));
     }
-    for a in opt_values(cmd, r.write_opts) {
+    for a in &super::options::values(cmd, r.write_opts) {
         out.push(raw(a, AccessKind::Write, by));
     }
     let mut ops = operands(cmd, r.with_arg);
@@ -769,9 +740,9 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             ..raw(a, AccessKind::Write, by)
         })),
         Operands::CopyLike | Operands::MoveLike => {
-            let target_opt = opt_values(cmd, &["-t", "--target-directory"]);
+            let target_opt = super::options::values(cmd, &["-t", "--target-directory"]);
             let (sources, target): (Vec<_>, Option<&super::Arg>) = match target_opt.first() {
-                Some(t) => (ops.clone(), Some(*t)),
+                Some(t) => (ops.clone(), Some(t)),
                 None if ops.len() >= 2 => (ops[..ops.len() - 1].to_vec(), ops.last().copied()),
                 None if by == "ln" => (ops.clone(), None),
                 None => (ops.clone(), None),
@@ -1512,11 +1483,8 @@ fn sqlite(cmd: &SimpleCommand) -> Vec<RawAccess> {
         out.push(raw(db, AccessKind::Read, by));
         out.push(raw(db, AccessKind::Write, by));
     }
-    let texts = ops
-        .iter()
-        .skip(1)
-        .copied()
-        .chain(opt_values(cmd, &["-cmd"]));
+    let given = super::options::values(cmd, &["-cmd"]);
+    let texts = ops.iter().skip(1).copied().chain(&given);
     for a in texts {
         for line in a.value.split(['\n', ';']) {
             let mut words = line.split_whitespace();

@@ -14,9 +14,11 @@ mod analyser;
 pub mod ast;
 pub mod glob;
 pub mod interp;
+mod options;
 pub mod parser;
 pub mod programs;
 pub mod rescan;
+mod testenv;
 pub mod word;
 pub mod wrappers;
 
@@ -26,6 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::decision::Finding;
 
 pub use ast::RedirOp;
+pub use testenv::TestEnv;
 
 /// What the analyser knows about the environment the command runs in.
 pub struct ShellEnv<'a> {
