@@ -361,22 +361,10 @@ impl Context for Analyser<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shell::builtin_production_identifier;
+    use crate::shell::TestEnv;
 
     fn analyse(command: &str) -> ShellReport {
-        let cwd = PathBuf::from("/p");
-        let roots = vec![cwd.clone()];
-        let env = ShellEnv {
-            cwd: &cwd,
-            home: None,
-            project_root: &cwd,
-            write_roots: &roots,
-            protected_branches: &[],
-            ai_markers: &[],
-            is_production_identifier: &builtin_production_identifier,
-            read_files: false,
-        };
-        run(command, &env)
+        run(command, &TestEnv::new("/p").env())
     }
 
     fn written(command: &str) -> Vec<(String, String)> {
@@ -457,8 +445,7 @@ mod tests {
 
 #[cfg(test)]
 mod disk_tests {
-    use super::*;
-    use crate::shell::builtin_production_identifier;
+    use crate::shell::TestEnv;
 
     /// A large compiled program run by path is not opaque; a large shell script is.
     #[test]
@@ -471,19 +458,9 @@ mod disk_tests {
         let mut script = b"#!/bin/sh\n".to_vec();
         script.resize(300 * 1024, b'#');
         std::fs::write(dir.join("big.sh"), &script).unwrap();
-        let roots = vec![dir.clone()];
-        let env = ShellEnv {
-            cwd: &dir,
-            home: None,
-            project_root: &dir,
-            write_roots: &roots,
-            protected_branches: &[],
-            ai_markers: &[],
-            is_production_identifier: &builtin_production_identifier,
-            read_files: true,
-        };
-        assert!(!run("./app --version", &env).is_opaque());
-        assert!(run("./big.sh", &env).is_opaque());
+        let env = TestEnv::new(&dir).read_files(true);
+        assert!(!env.analyse("./app --version").is_opaque());
+        assert!(env.analyse("./big.sh").is_opaque());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
