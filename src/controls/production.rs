@@ -2,21 +2,14 @@
 //!
 //! Built in: the token `prod`, `production`, `prd` or `live`, delimited by the start or end of
 //! the name or a non-alphanumeric character (`prod`, `eu-prod-1`, `app.prod.example.gov.uk`,
-//! `live-db`; not `product`, `delivery`, `olive`). Policies add their own as wildcards.
+//! `live-db`; not `product`, `delivery`, `olive`): [`crate::shell::builtin_production_identifier`],
+//! which the shell analyser also uses. Policies add their own as wildcards.
 
 use crate::policy::Policy;
 
-const TOKENS: &[&str] = &["prod", "production", "prd", "live"];
-
-/// The built-in token rule.
-pub fn builtin_identifier(name: &str) -> bool {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|t| TOKENS.iter().any(|k| t.eq_ignore_ascii_case(k)))
-}
-
 /// The built-in rule or a policy pattern, with the pattern that matched.
 pub fn identifier(name: &str, policy: &Policy) -> Option<String> {
-    if builtin_identifier(name) {
+    if crate::shell::builtin_production_identifier(name) {
         return Some("the token prod, production, prd or live".into());
     }
     policy
@@ -37,30 +30,6 @@ pub fn urls(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens() {
-        for yes in [
-            "prod",
-            "eu-prod-1",
-            "app.prod.example.gov.uk",
-            "live-db",
-            "PRD",
-            "db_live",
-        ] {
-            assert!(builtin_identifier(yes), "{yes}");
-        }
-        for no in [
-            "product",
-            "delivery",
-            "olive",
-            "production2",
-            "staging",
-            "liver",
-        ] {
-            assert!(!builtin_identifier(no), "{no}");
-        }
-    }
 
     #[test]
     fn urls_in_text() {

@@ -357,6 +357,10 @@ mod tests {
         host: "app.prod.example.gov.uk" => true;
         live_db: "live-db" => true;
         upper: "PROD_DB" => true;
+        prd_upper: "PRD" => true;
+        db_live: "db_live" => true;
+        production2: "production2" => false;
+        liver: "liver" => false;
         product: "product" => false;
         delivery: "delivery" => false;
         olive: "olive" => false;
