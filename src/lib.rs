@@ -14,6 +14,7 @@ pub mod effects;
 pub mod event;
 pub mod input;
 pub mod install;
+pub mod lines;
 mod onecopy;
 pub mod output;
 pub mod paths;

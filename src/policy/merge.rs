@@ -21,12 +21,13 @@
 //! line other than "prototype → production" is ignored with a note, so that a repository can
 //! neither lower the profile nor stop every call by trying.
 
-use super::file::{PolicyFile, line_of};
+use super::file::PolicyFile;
 use super::layers::{Layer, LayerKind};
 use super::pattern::{PathPatterns, Pattern, anchor, check_glob};
 use super::{Policy, PolicyError, Rule, Source, VerdictEntry, builtin_profile_text, claude_rules};
 use crate::classification::{Classification, Profile};
 use crate::decision::Verdict;
+use crate::lines::line_of;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -668,10 +669,10 @@ impl<'h> Merger<'h> {
     fn rule(&self, l: &Layer, i: usize, r: &super::file::RuleFile) -> Result<Rule, PolicyError> {
         let at = |msg: String| PolicyError::Invalid {
             file: l.name.clone(),
-            line: r
-                .id
-                .as_deref()
-                .map_or_else(|| nth_rule_line(&l.text, i), |id| line_of(&l.text, id)),
+            line: r.id.as_deref().map_or_else(
+                || crate::lines::header_line(&l.text, "[[rule]]", i),
+                |id| line_of(&l.text, id),
+            ),
             key: format!("rule[{i}]"),
             message: msg,
         };
@@ -854,14 +855,6 @@ fn located(l: &Layer, key: &str, value: &str, message: String) -> PolicyError {
         key: key.to_string(),
         message: message.replace("{col}", &col),
     }
-}
-
-fn nth_rule_line(text: &str, i: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == "[[rule]]")
-        .nth(i)
-        .map_or(1, |(n, _)| n + 1)
 }
 
 #[cfg(test)]
