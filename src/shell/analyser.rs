@@ -320,15 +320,7 @@ impl Context for Analyser<'_, '_> {
     }
 
     fn command_sub(&mut self, script: &Script) -> Option<String> {
-        let saved_st = self.st.clone();
-        let saved = self.frame.clone();
-        self.frame.in_substitution = true;
-        self.frame.pipe_in = None;
-        let before = self.report.commands.len();
-        self.walk_list(&script.body);
-        self.frame = saved;
-        self.st = saved_st;
-        let after = self.report.commands.len();
+        let (before, after) = self.walk_substitution(script);
         if after == before + 1 && script.body.items.len() == 1 {
             self.outputs.get(before).cloned().flatten()
         } else {
@@ -337,15 +329,7 @@ impl Context for Analyser<'_, '_> {
     }
 
     fn process_sub(&mut self, script: &Script, output: bool) -> String {
-        let saved_st = self.st.clone();
-        let saved = self.frame.clone();
-        self.frame.in_substitution = true;
-        self.frame.pipe_in = None;
-        let before = self.report.commands.len();
-        self.walk_list(&script.body);
-        self.frame = saved;
-        self.st = saved_st;
-        let after = self.report.commands.len();
+        let (before, after) = self.walk_substitution(script);
         let path = format!("/dev/fd/{}", self.next_fd);
         self.next_fd = self.next_fd.saturating_sub(1).max(10);
         let text = if !output && after == before + 1 {

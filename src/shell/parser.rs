@@ -567,13 +567,7 @@ impl Parser {
             let header = self
                 .try_arith(2)?
                 .ok_or_else(|| self.err("unterminated `for ((`"))?;
-            self.skip_blanks();
-            if self.peek() == Some(';') {
-                self.bump()?;
-            }
-            self.expect_reserved("do")?;
-            let body = self.parse_list()?;
-            self.expect_reserved("done")?;
+            let body = self.parse_loop_body()?;
             return Ok(Compound::ArithFor { header, body });
         }
         let var = self
@@ -602,6 +596,12 @@ impl Parser {
             }
             items = Some(words);
         }
+        let body = self.parse_loop_body()?;
+        Ok(Compound::For { var, items, body })
+    }
+
+    /// A `for` loop's `[;] do LIST done`, after its header.
+    fn parse_loop_body(&mut self) -> PResult<List> {
         self.skip_blanks();
         if self.peek() == Some(';') {
             self.bump()?;
@@ -609,7 +609,7 @@ impl Parser {
         self.expect_reserved("do")?;
         let body = self.parse_list()?;
         self.expect_reserved("done")?;
-        Ok(Compound::For { var, items, body })
+        Ok(body)
     }
 
     fn parse_case(&mut self) -> PResult<Compound> {

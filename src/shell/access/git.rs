@@ -169,9 +169,7 @@ pub(super) fn git(cmd: &SimpleCommand) -> Vec<RawAccess> {
 }
 
 /// The arguments before and after a `--`.
-fn split_dashdash(
-    args: &[crate::shell::Arg],
-) -> (&[crate::shell::Arg], &[crate::shell::Arg]) {
+fn split_dashdash(args: &[crate::shell::Arg]) -> (&[crate::shell::Arg], &[crate::shell::Arg]) {
     match args.iter().position(|a| a.value == "--") {
         Some(i) => (&args[..i], &args[i + 1..]),
         None => (args, &[]),

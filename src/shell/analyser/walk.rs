@@ -5,6 +5,20 @@
 use super::*;
 
 impl Analyser<'_, '_> {
+    /// Walks the body of a command or process substitution in a subshell: the shell state
+    /// and the frame are restored after it. The indices of the commands it recorded.
+    pub(super) fn walk_substitution(&mut self, script: &Script) -> (usize, usize) {
+        let saved_st = self.st.clone();
+        let saved = self.frame.clone();
+        self.frame.in_substitution = true;
+        self.frame.pipe_in = None;
+        let before = self.report.commands.len();
+        self.walk_list(&script.body);
+        self.frame = saved;
+        self.st = saved_st;
+        (before, self.report.commands.len())
+    }
+
     /// Walks a freshly parsed script (its here-document table is in force while it runs).
     pub(super) fn walk_script(&mut self, script: &Script) {
         self.heredoc_tables.push(script.heredocs.clone());
