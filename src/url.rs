@@ -1,25 +1,8 @@
-//! What hookguard reads of a URL: its host. One parser for every place that names a system by
-//! URL (WebFetch, MCP servers, CLAUDE.md links, and URLs in Bash arguments), so that the host
-//! one control sees is the host every other control sees.
-//!
-//! Host names are case-insensitive (RFC 3986 §3.2.2, RFC 4343), so the host is lower-cased:
-//! `https://API.PROD.example` and `https://api.prod.example` are one system.
+//! URLs: the one reader of a URL's host, shared by the effects model and the controls.
 
-/// The host of a URL (`scheme://[user[:pass]@]host[:port]/…`), lower-cased. A text with no
-/// `scheme://` is read as starting at the host (`db.prod:5432/app`).
+/// The host of a URL (`scheme://[user[:pass]@]host[:port]/…`), lower-cased.
 pub fn host(url: &str) -> Option<String> {
-    authority_host(url.split_once("://").map_or(url, |(_, rest)| rest))
-}
-
-/// [`host`] of a text that is a URL with a scheme; `None` for any other text (a path, a bare
-/// name, `user@host:path`), which the caller reads in its own way.
-pub fn scheme_host(text: &str) -> Option<String> {
-    authority_host(text.split_once("://")?.1)
-}
-
-/// The host of what follows `scheme://`: user information, port, path, query and fragment
-/// removed, IPv6 brackets stripped.
-fn authority_host(rest: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next()?;
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if let Some(v6) = host_port.strip_prefix('[') {
@@ -28,6 +11,17 @@ fn authority_host(rest: &str) -> Option<String> {
         host_port.split(':').next()?
     };
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// [`host`] of a text that is a URL with a scheme; `None` for any other text (a path, a bare
+/// name, `user@host:path`), which the caller reads in its own way. Lower-cased like [`host`]:
+/// host names are case-insensitive (RFC 3986 §3.2.2, RFC 4343).
+pub fn scheme_host(text: &str) -> Option<String> {
+    if text.contains("://") {
+        host(text)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -61,6 +55,6 @@ mod tests {
     fn scheme_host_needs_a_scheme() {
         assert_eq!(scheme_host("user@db.prod:/srv"), None);
         assert_eq!(scheme_host("db.prod"), None);
-        assert_eq!(scheme_host("https://").as_deref(), None);
+        assert_eq!(scheme_host("https://"), None);
     }
 }

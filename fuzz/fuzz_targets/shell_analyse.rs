@@ -7,6 +7,8 @@ use hookguard::shell::TestEnv;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = TestEnv::new("/fuzz/proj").home("/fuzz/home").analyse(s);
 });
