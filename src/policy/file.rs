@@ -282,10 +282,7 @@ impl PolicyFile {
     /// Parses TOML text; the error carries the line and column of the problem.
     pub fn parse(text: &str) -> Result<PolicyFile, ParseError> {
         toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| crate::lines::line_col(text, s.start))
-                .unwrap_or((1, 1));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             ParseError {
                 line,
                 column,
@@ -340,6 +337,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A TOML syntax or shape error, located.
+/// The line finders of the policy's users ([`crate::lines`]).
+pub use crate::lines::{line_col, line_of};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     pub line: usize,

@@ -11,7 +11,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::lines::LineIndex;
+/// Provenance lines ([`crate::lines`]); named here, where each layer keeps one.
+pub(crate) use crate::lines::LineIndex;
 
 /// Where a layer comes from. Ordered by trust, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

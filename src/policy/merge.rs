@@ -21,13 +21,12 @@
 //! line other than "prototype → production" is ignored with a note, so that a repository can
 //! neither lower the profile nor stop every call by trying.
 
-use super::file::PolicyFile;
+use super::file::{PolicyFile, line_of};
 use super::layers::{Layer, LayerKind};
 use super::pattern::{PathPatterns, Pattern, anchor, check_glob};
 use super::{Policy, PolicyError, Rule, Source, VerdictEntry, builtin_profile_text, claude_rules};
 use crate::classification::{Classification, Profile};
 use crate::decision::Verdict;
-use crate::lines::line_of;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

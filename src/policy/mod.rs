@@ -62,7 +62,7 @@ enum At {
     /// A known line (0: none, as for the built-in defaults).
     Line(usize),
     /// The first line of the layer where this quoted string appears.
-    Quoted(std::sync::Arc<crate::lines::LineIndex>, Box<str>),
+    Quoted(std::sync::Arc<layers::LineIndex>, Box<str>),
 }
 
 impl Source {
