@@ -1035,6 +1035,27 @@ mod tests {
         unterminated_sub: "echo $(ls";
     }
 
+    /// Quoted parts keep their place among the literal text around them, in words, `${…}`
+    /// words and arithmetic alike.
+    #[test]
+    fn quoted_parts_keep_their_place() {
+        let arg = |src: &str| first_simple(&ok(src)).words[1].parts.clone();
+        let lit = |s: &str| WordPart::Lit(s.into());
+        let quoted = |s: &str| WordPart::Quoted(s.into());
+        let double = |s: &str| WordPart::Double(vec![WordPart::Quoted(s.into())]);
+        assert_eq!(
+            arg("echo a'b'\"c\"d"),
+            [lit("a"), quoted("b"), double("c"), lit("d")]
+        );
+        let parts = arg("echo $((1+\"2\"))");
+        let [WordPart::Arith(expr)] = parts.as_slice() else {
+            panic!("not arithmetic");
+        };
+        assert_eq!(expr.parts, [lit("1+"), double("2")]);
+        assert!(parse("echo 'open").is_err());
+        assert!(parse("echo ${x:-'open}").is_err());
+    }
+
     #[test]
     fn redirect_args_stay_with_the_command() {
         let s = ok("rm 2>/dev/null -rf /");

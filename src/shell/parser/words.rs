@@ -590,9 +590,10 @@ impl Parser {
                     parts.push(p);
                 }
                 '"' => {
-                    self.bump()?;
-                    let inner = self.parse_double_parts(false)?;
-                    parts.push(WordPart::Double(inner));
+                    if !lit.is_empty() {
+                        parts.push(WordPart::Lit(std::mem::take(&mut lit)));
+                    }
+                    parts.push(self.read_quoted()?);
                 }
                 '\\' if self.peek_at(1) == Some('\n') => {
                     self.advance(2)?;
