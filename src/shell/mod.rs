@@ -8,6 +8,9 @@
 //!
 //! The analyser reports; it does not decide. Path controls (C2, C3, C4, C17) are the core's,
 //! applied to [`ShellReport::accesses`]; the profile turns findings into verdicts.
+//!
+//! The access table and the program checks read options and operands through one reader
+//! (`options`); tests, benchmarks and fuzz targets build their environment with [`TestEnv`].
 
 pub mod access;
 mod analyser;
