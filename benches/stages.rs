@@ -22,7 +22,7 @@ use hookguard::event::Event;
 use hookguard::policy::{Locations, Policy};
 use hookguard::run::{self, Environment, HookOptions};
 use hookguard::scan::{Scan, Scanner};
-use hookguard::shell::{self, ShellEnv};
+use hookguard::shell;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -391,22 +391,11 @@ fn main() {
     });
 
     // Shell parse and analysis.
-    let cwd = PathBuf::from(CWD);
-    let home = PathBuf::from("/home/dev");
-    let roots = vec![cwd.clone(), PathBuf::from("/tmp")];
-    let no_strings: Vec<String> = Vec::new();
-    let markers = vec!["[AI-assisted]".to_string()];
-    let is_prod = |n: &str| shell::builtin_production_identifier(n);
-    let env = ShellEnv {
-        cwd: &cwd,
-        home: Some(&home),
-        project_root: &cwd,
-        write_roots: &roots,
-        protected_branches: &no_strings,
-        ai_markers: &markers,
-        is_production_identifier: &is_prod,
-        read_files: false,
-    };
+    let shell_env = shell::TestEnv::new(CWD)
+        .home("/home/dev")
+        .write_root("/tmp")
+        .ai_markers(&["[AI-assisted]"]);
+    let env = shell_env.env();
     let benign = "cargo test --workspace 2>&1 | tail -20";
     let long = format!("echo '{}' > /dev/null", source_text(100 * 1024));
     for (name, cmd) in [("benign", benign), ("100 KB", long.as_str())] {
@@ -475,7 +464,7 @@ fn main() {
         home: Some(root.join("hook-home")),
         user: Some("bench".into()),
         host: Some("bench".into()),
-        process_cwd: Some(cwd.clone()),
+        process_cwd: Some(PathBuf::from(CWD)),
         temp_dir: PathBuf::from("/tmp"),
         ..Environment::default()
     };

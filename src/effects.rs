@@ -196,10 +196,7 @@ impl Effects {
                 }
             }
             ToolKind::WebFetch => {
-                if let Some(host) = ev
-                    .input_str("url")
-                    .and_then(crate::controls::production::url_host)
-                {
+                if let Some(host) = ev.input_str("url").and_then(crate::url::host) {
                     out.actions.push(Action::Network {
                         host,
                         by: tool.to_string(),
@@ -253,7 +250,7 @@ impl Effects {
             let ssh_like = matches!(c.name.as_str(), "ssh" | "scp" | "sftp" | "rsync");
             for a in c.argv.iter().skip(1).filter(|a| !a.unknown) {
                 let host = if a.value.contains("://") {
-                    crate::controls::production::url_host(&a.value)
+                    crate::url::host(&a.value)
                 } else if ssh_like && !a.value.starts_with('-') && a.value.contains('@') {
                     a.value
                         .split('@')

@@ -92,7 +92,7 @@ pub fn run(files: &[PathBuf], builtin: bool, cwd: Option<&Path>) -> Result<Repor
     };
     for (file, source, tests) in &suites {
         for (i, t) in tests.iter().enumerate() {
-            let line = nth_test_line(source, i);
+            let line = crate::lines::header_line(source, "[[test]]", i);
             let name = t.name.clone().unwrap_or_else(|| describe(t));
             let profiles: Vec<Profile> = match (&t.profile, &t.profiles) {
                 (Some(p), _) => vec![*p],
@@ -362,14 +362,6 @@ pub fn event(t: &TestFile, project: &Path) -> Result<Event, String> {
         permission_mode: t.permission_mode.clone(),
         ..Event::default()
     })
-}
-
-fn nth_test_line(text: &str, i: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == "[[test]]")
-        .nth(i)
-        .map_or(1, |(n, _)| n + 1)
 }
 
 #[cfg(test)]

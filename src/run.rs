@@ -788,9 +788,7 @@ fn fill_from_event(r: &mut Record, ev: &Event, ctx: &Context, scanner: &Scanner)
 fn subject(ev: &Event, ctx: &Context, scanner: &Scanner) -> Option<String> {
     let subject = match ToolKind::of(ev.tool()) {
         ToolKind::Shell => return ev.input_str("command").map(|c| bounded_command(scanner, c)),
-        ToolKind::WebFetch => ev
-            .input_str("url")
-            .and_then(crate::controls::production::url_host),
+        ToolKind::WebFetch => ev.input_str("url").and_then(crate::url::host),
         ToolKind::Grep | ToolKind::Glob => Some(
             ctx.path(ev.input_str("path").unwrap_or(&ctx.cwd.to_string_lossy()))
                 .display(),

@@ -2,10 +2,10 @@
 //! are resolved by the analyser and by `bash -c 'printf "%s\0" WORDS'`, and must agree.
 //! Skipped, with a note, when bash is not installed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use hookguard::shell::{ShellEnv, analyse, builtin_production_identifier};
+use hookguard::shell::TestEnv;
 
 const BASH: &str = "/bin/bash";
 const HOME: &str = "/home/tester";
@@ -121,20 +121,9 @@ fn case(r: &mut Lcg) -> String {
 }
 
 fn ours(command: &str) -> Option<Vec<String>> {
-    let cwd = Path::new("/nonexistent/proj");
-    let home = PathBuf::from(HOME);
-    let roots = vec![cwd.to_path_buf()];
-    let env = ShellEnv {
-        cwd,
-        home: Some(&home),
-        project_root: cwd,
-        write_roots: &roots,
-        protected_branches: &[],
-        ai_markers: &[],
-        is_production_identifier: &builtin_production_identifier,
-        read_files: false,
-    };
-    let report = analyse(command, &env);
+    let report = TestEnv::new("/nonexistent/proj")
+        .home(HOME)
+        .analyse(command);
     if report.is_opaque() {
         return None;
     }

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use hookguard::shell::{ShellEnv, analyse, builtin_production_identifier};
+use hookguard::shell::TestEnv;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -133,18 +133,12 @@ fn run_case(file: &Path, case: &Case, default_none: bool) -> Result<(), String> 
         }
         None => layout.proj.clone(),
     };
-    let roots = vec![layout.proj.clone(), layout.tmp.clone()];
-    let env = ShellEnv {
-        cwd: &cwd,
-        home: Some(&layout.home),
-        project_root: &layout.proj,
-        write_roots: &roots,
-        protected_branches: &[],
-        ai_markers: &[],
-        is_production_identifier: &builtin_production_identifier,
-        read_files: case.read_files,
-    };
-    let report = analyse(&case.command, &env);
+    let report = TestEnv::new(&layout.proj)
+        .cwd(cwd)
+        .home(&layout.home)
+        .write_root(&layout.tmp)
+        .read_files(case.read_files)
+        .analyse(&case.command);
     let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
     let describe = || {
         let short = |s: String| -> String {

@@ -3,28 +3,18 @@
 //! count, a word's length), with the dangerous part before, inside or after what is over the
 //! cap. Small cases around the depth cap are in tests/corpus/shell/bypass_attempts/give_up.toml.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hookguard::shell::parser::{MAX_DEPTH, MAX_INPUT};
 use hookguard::shell::rescan::WORD_MAX;
-use hookguard::shell::{ShellEnv, ShellReport, analyse, builtin_production_identifier};
+use hookguard::shell::{ShellReport, TestEnv};
 use proptest::prelude::*;
 
 fn run(command: &str) -> ShellReport {
-    let cwd = Path::new("/nonexistent/proj");
-    let home = PathBuf::from("/nonexistent/home");
-    let roots = vec![cwd.to_path_buf(), PathBuf::from("/nonexistent/tmp")];
-    let env = ShellEnv {
-        cwd,
-        home: Some(&home),
-        project_root: cwd,
-        write_roots: &roots,
-        protected_branches: &[],
-        ai_markers: &[],
-        is_production_identifier: &builtin_production_identifier,
-        read_files: false,
-    };
-    analyse(command, &env)
+    TestEnv::new("/nonexistent/proj")
+        .home("/nonexistent/home")
+        .write_root("/nonexistent/tmp")
+        .analyse(command)
 }
 
 /// Dangerous commands and the rule each must produce.

@@ -2,27 +2,17 @@
 //! and on mutations of the corpus, and resolving a word twice changes nothing.
 //! Case counts are modest so the suite stays fast on a shared machine.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hookguard::shell::word::shell_quote;
-use hookguard::shell::{ShellEnv, ShellReport, analyse, builtin_production_identifier};
+use hookguard::shell::{ShellReport, TestEnv};
 use proptest::prelude::*;
 
 fn run(command: &str) -> ShellReport {
-    let cwd = Path::new("/nonexistent/proj");
-    let home = PathBuf::from("/nonexistent/home");
-    let roots = vec![cwd.to_path_buf(), PathBuf::from("/nonexistent/tmp")];
-    let env = ShellEnv {
-        cwd,
-        home: Some(&home),
-        project_root: cwd,
-        write_roots: &roots,
-        protected_branches: &[],
-        ai_markers: &[],
-        is_production_identifier: &builtin_production_identifier,
-        read_files: false,
-    };
-    analyse(command, &env)
+    TestEnv::new("/nonexistent/proj")
+        .home("/nonexistent/home")
+        .write_root("/nonexistent/tmp")
+        .analyse(command)
 }
 
 fn corpus() -> &'static [String] {

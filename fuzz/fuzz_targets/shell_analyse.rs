@@ -3,25 +3,12 @@
 //! `cargo +nightly fuzz run shell_analyse`.
 #![no_main]
 
-use std::path::{Path, PathBuf};
-
-use hookguard::shell::{ShellEnv, analyse, builtin_production_identifier};
+use hookguard::shell::TestEnv;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
-    let cwd = Path::new("/fuzz/proj");
-    let home = PathBuf::from("/fuzz/home");
-    let roots = vec![cwd.to_path_buf()];
-    let env = ShellEnv {
-        cwd,
-        home: Some(&home),
-        project_root: cwd,
-        write_roots: &roots,
-        protected_branches: &[],
-        ai_markers: &[],
-        is_production_identifier: &builtin_production_identifier,
-        read_files: false,
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
     };
-    let _ = analyse(s, &env);
+    let _ = TestEnv::new("/fuzz/proj").home("/fuzz/home").analyse(s);
 });

@@ -210,42 +210,109 @@ fn bars(s: &mut String, id: &str, title: &str, desc: &str, data: &BTreeMap<Strin
     s.push_str("</svg></figure>");
 }
 
-fn wrap_table(s: &mut String, label: &str, f: impl FnOnce(&mut String)) {
-    // A focusable region, so keyboard users can scroll a wide table (WCAG 2.1.1).
+/// A column of a table: its heading, and whether it holds numbers (right-aligned).
+type Column<'a> = (&'a str, bool);
+const NUM: bool = true;
+const TEXT: bool = false;
+
+/// One cell of a row, as markup (the caller escapes what it puts in).
+enum Cell {
+    /// The row's header cell (`<th scope="row">`), with a class or none.
+    Head(&'static str, String),
+    /// A data cell (`<td>`), with a class or none.
+    Data(&'static str, String),
+}
+
+fn head(html: String) -> Cell {
+    Cell::Head("", html)
+}
+
+fn head_subject(html: String) -> Cell {
+    Cell::Head("subject", html)
+}
+
+fn text(html: String) -> Cell {
+    Cell::Data("", html)
+}
+
+fn subject(html: String) -> Cell {
+    Cell::Data("subject", html)
+}
+
+fn num(n: u64) -> Cell {
+    Cell::Data("num", n.to_string())
+}
+
+/// A table with a caption and column headers, in a focusable region so that keyboard users
+/// can scroll a wide table (WCAG 2.1.1); `empty`, when given, is the one row shown when there
+/// are no rows.
+fn table(
+    s: &mut String,
+    label: &str,
+    caption: &str,
+    columns: &[Column],
+    rows: impl IntoIterator<Item = Vec<Cell>>,
+    empty: Option<&str>,
+) {
     let _ = write!(
         s,
-        "<div class=\"table-wrap\" role=\"region\" aria-label=\"{}\" tabindex=\"0\">",
-        esc(label)
+        "<div class=\"table-wrap\" role=\"region\" aria-label=\"{}\" tabindex=\"0\"><table><caption>{}</caption><thead><tr>",
+        esc(label),
+        esc(caption)
     );
-    f(s);
-    s.push_str("</div>");
+    for (name, numeric) in columns {
+        let class = if *numeric { " class=\"num\"" } else { "" };
+        let _ = write!(s, "<th scope=\"col\"{class}>{}</th>", esc(name));
+    }
+    s.push_str("</tr></thead><tbody>");
+    let mut any = false;
+    for row in rows {
+        any = true;
+        s.push_str("<tr>");
+        for cell in row {
+            let (open, close, class, html) = match cell {
+                Cell::Head(class, html) => ("<th scope=\"row\"", "</th>", class, html),
+                Cell::Data(class, html) => ("<td", "</td>", class, html),
+            };
+            s.push_str(open);
+            if !class.is_empty() {
+                let _ = write!(s, " class=\"{class}\"");
+            }
+            let _ = write!(s, ">{html}{close}");
+        }
+        s.push_str("</tr>");
+    }
+    if let (false, Some(message)) = (any, empty) {
+        let _ = write!(
+            s,
+            "<tr><td colspan=\"{}\">{}</td></tr>",
+            columns.len(),
+            esc(message)
+        );
+    }
+    s.push_str("</tbody></table></div>");
 }
 
 fn counts_table(s: &mut String, caption: &str, first: &str, data: &BTreeMap<String, Counts>) {
-    wrap_table(s, caption, |s| {
-        let _ = write!(
-            s,
-            "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">Deny</th><th scope=\"col\" class=\"num\">Ask</th><th scope=\"col\" class=\"num\">Allow</th><th scope=\"col\" class=\"num\">No opinion</th><th scope=\"col\" class=\"num\">Total</th></tr></thead><tbody>",
-            esc(caption),
-            esc(first)
-        );
-        for (k, c) in data {
-            let _ = write!(
-                s,
-                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(k),
-                c.deny,
-                c.ask,
-                c.allow,
-                c.other,
-                c.total()
-            );
-        }
-        if data.is_empty() {
-            s.push_str("<tr><td colspan=\"6\">No records.</td></tr>");
-        }
-        s.push_str("</tbody></table>");
+    let columns = [
+        (first, TEXT),
+        ("Deny", NUM),
+        ("Ask", NUM),
+        ("Allow", NUM),
+        ("No opinion", NUM),
+        ("Total", NUM),
+    ];
+    let rows = data.iter().map(|(k, c)| {
+        vec![
+            head(esc(k)),
+            num(c.deny),
+            num(c.ask),
+            num(c.allow),
+            num(c.other),
+            num(c.total()),
+        ]
     });
+    table(s, caption, caption, &columns, rows, Some("No records."));
 }
 
 fn status_badge(st: FlagStatus) -> String {
@@ -339,39 +406,50 @@ pub fn render(r: &Report) -> String {
 
     // Red flags.
     s.push_str("<h2 id=\"red-flags\">Red flags</h2><p>The guidance's red flags that require action, as far as the log can show them. &ldquo;Raised&rdquo; means something got through and should be escalated; &ldquo;attempted, all refused&rdquo; means the guard stopped every attempt.</p>");
-    wrap_table(&mut s, "Red flags", |s| {
-        s.push_str("<table><caption>Red flags</caption><thead><tr><th scope=\"col\">Red flag</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Attempts</th><th scope=\"col\" class=\"num\">Refused</th><th scope=\"col\" class=\"num\">Not refused</th><th scope=\"col\">How it is measured</th></tr></thead><tbody>");
-        for f in &r.red_flags {
-            let _ = write!(
-                s,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                esc(f.flag),
-                status_badge(f.status),
-                f.attempts,
-                f.refused,
-                f.not_refused,
-                esc(f.how)
-            );
-        }
-        s.push_str("</tbody></table>");
+    let rows = r.red_flags.iter().map(|f| {
+        vec![
+            head(esc(f.flag)),
+            text(status_badge(f.status)),
+            num(f.attempts),
+            num(f.refused),
+            num(f.not_refused),
+            text(esc(f.how)),
+        ]
     });
+    let cols = [
+        ("Red flag", TEXT),
+        ("Status", TEXT),
+        ("Attempts", NUM),
+        ("Refused", NUM),
+        ("Not refused", NUM),
+        ("How it is measured", TEXT),
+    ];
+    table(&mut s, "Red flags", "Red flags", &cols, rows, None);
 
     // Indicators.
     s.push_str("<h2 id=\"indicators\">Compliance indicators</h2>");
-    wrap_table(&mut s, "Compliance indicators", |s| {
-        s.push_str("<table><caption>Compliance indicators the log evidences</caption><thead><tr><th scope=\"col\">Indicator</th><th scope=\"col\">Target</th><th scope=\"col\">Value</th><th scope=\"col\">Detail</th></tr></thead><tbody>");
-        for i in &r.indicators {
-            let _ = write!(
-                s,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(i.indicator),
-                esc(i.target),
-                esc(&i.value),
-                esc(&i.detail)
-            );
-        }
-        s.push_str("</tbody></table>");
+    let rows = r.indicators.iter().map(|i| {
+        vec![
+            head(esc(i.indicator)),
+            text(esc(i.target)),
+            text(esc(&i.value)),
+            text(esc(&i.detail)),
+        ]
     });
+    let cols = [
+        ("Indicator", TEXT),
+        ("Target", TEXT),
+        ("Value", TEXT),
+        ("Detail", TEXT),
+    ];
+    table(
+        &mut s,
+        "Compliance indicators",
+        "Compliance indicators the log evidences",
+        &cols,
+        rows,
+        None,
+    );
 
     // Over time.
     s.push_str("<h2 id=\"over-time\">Decisions over time</h2>");
@@ -429,22 +507,19 @@ pub fn render(r: &Report) -> String {
 
     // Top refused.
     s.push_str("<h2 id=\"refused\">Top refused actions</h2>");
-    wrap_table(&mut s, "Top refused actions", |s| {
-        s.push_str("<table><caption>Most often refused (rule and subject; secrets were redacted when recorded)</caption><thead><tr><th scope=\"col\" class=\"num\">Times</th><th scope=\"col\">Rule</th><th scope=\"col\">Subject</th></tr></thead><tbody>");
-        for x in &r.top_refused {
-            let _ = write!(
-                s,
-                "<tr><td class=\"num\">{}</td><th scope=\"row\">{}</th><td class=\"subject\">{}</td></tr>",
-                x.count,
-                esc(&x.rule),
-                esc(&x.subject)
-            );
-        }
-        if r.top_refused.is_empty() {
-            s.push_str("<tr><td colspan=\"3\">Nothing was refused.</td></tr>");
-        }
-        s.push_str("</tbody></table>");
-    });
+    let rows = r
+        .top_refused
+        .iter()
+        .map(|x| vec![num(x.count), head(esc(&x.rule)), subject(esc(&x.subject))]);
+    let cols = [("Times", NUM), ("Rule", TEXT), ("Subject", TEXT)];
+    table(
+        &mut s,
+        "Top refused actions",
+        "Most often refused (rule and subject; secrets were redacted when recorded)",
+        &cols,
+        rows,
+        Some("Nothing was refused."),
+    );
 
     // Sessions.
     let _ = write!(
@@ -453,24 +528,36 @@ pub fn render(r: &Report) -> String {
         r.sessions_total,
         r.sessions.len()
     );
-    wrap_table(&mut s, "Sessions", |s| {
-        s.push_str("<table><caption>Sessions, latest first</caption><thead><tr><th scope=\"col\">Session</th><th scope=\"col\">User</th><th scope=\"col\">Project</th><th scope=\"col\">First</th><th scope=\"col\">Last</th><th scope=\"col\" class=\"num\">Decisions</th><th scope=\"col\" class=\"num\">Denied</th><th scope=\"col\" class=\"num\">Asked</th></tr></thead><tbody>");
-        for x in &r.sessions {
-            let _ = write!(
-                s,
-                "<tr><th scope=\"row\" class=\"subject\">{}</th><td>{}</td><td class=\"subject\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(&x.session_id),
-                esc(x.user.as_deref().unwrap_or("")),
-                esc(x.project.as_deref().unwrap_or("")),
-                esc(&x.first),
-                esc(&x.last),
-                x.counts.total(),
-                x.counts.deny,
-                x.counts.ask
-            );
-        }
-        s.push_str("</tbody></table>");
+    let rows = r.sessions.iter().map(|x| {
+        vec![
+            head_subject(esc(&x.session_id)),
+            text(esc(x.user.as_deref().unwrap_or(""))),
+            subject(esc(x.project.as_deref().unwrap_or(""))),
+            text(esc(&x.first)),
+            text(esc(&x.last)),
+            num(x.counts.total()),
+            num(x.counts.deny),
+            num(x.counts.ask),
+        ]
     });
+    let cols = [
+        ("Session", TEXT),
+        ("User", TEXT),
+        ("Project", TEXT),
+        ("First", TEXT),
+        ("Last", TEXT),
+        ("Decisions", NUM),
+        ("Denied", NUM),
+        ("Asked", NUM),
+    ];
+    table(
+        &mut s,
+        "Sessions",
+        "Sessions, latest first",
+        &cols,
+        rows,
+        None,
+    );
 
     // Context files.
     let _ = write!(
@@ -479,24 +566,30 @@ pub fn render(r: &Report) -> String {
         r.context_files_total,
         r.context_files.len()
     );
-    wrap_table(&mut s, "Files that entered the context", |s| {
-        s.push_str("<table><caption>Files read into the context, most read first</caption><thead><tr><th scope=\"col\">Path</th><th scope=\"col\" class=\"num\">Reads</th><th scope=\"col\" class=\"num\">Sessions</th><th scope=\"col\" class=\"num\">Bytes</th><th scope=\"col\">SHA-256 (last read)</th></tr></thead><tbody>");
-        for f in &r.context_files {
-            let _ = write!(
-                s,
-                "<tr><th scope=\"row\" class=\"subject\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"subject\">{}</td></tr>",
-                esc(&f.path),
-                f.reads,
-                f.sessions,
-                f.bytes,
-                esc(&f.last_sha256)
-            );
-        }
-        if r.context_files.is_empty() {
-            s.push_str("<tr><td colspan=\"5\">No reads recorded (PostToolUse may not be registered).</td></tr>");
-        }
-        s.push_str("</tbody></table>");
+    let rows = r.context_files.iter().map(|f| {
+        vec![
+            head_subject(esc(&f.path)),
+            num(f.reads),
+            num(f.sessions),
+            num(f.bytes),
+            subject(esc(&f.last_sha256)),
+        ]
     });
+    let cols = [
+        ("Path", TEXT),
+        ("Reads", NUM),
+        ("Sessions", NUM),
+        ("Bytes", NUM),
+        ("SHA-256 (last read)", TEXT),
+    ];
+    table(
+        &mut s,
+        "Files that entered the context",
+        "Files read into the context, most read first",
+        &cols,
+        rows,
+        Some("No reads recorded (PostToolUse may not be registered)."),
+    );
 
     // Integrity.
     s.push_str("<h2 id=\"integrity\">Chain integrity</h2><ul>");
@@ -533,6 +626,34 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_have_captions_header_cells_and_an_empty_row() {
+        let mut s = String::new();
+        let cols = [("Name <x>", TEXT), ("Count", NUM)];
+        table(
+            &mut s,
+            "L",
+            "C&D",
+            &cols,
+            Vec::<Vec<Cell>>::new(),
+            Some("None."),
+        );
+        assert_eq!(
+            s,
+            "<div class=\"table-wrap\" role=\"region\" aria-label=\"L\" tabindex=\"0\"><table><caption>C&amp;D</caption><thead><tr><th scope=\"col\">Name &lt;x&gt;</th><th scope=\"col\" class=\"num\">Count</th></tr></thead><tbody><tr><td colspan=\"2\">None.</td></tr></tbody></table></div>"
+        );
+        let mut s = String::new();
+        table(
+            &mut s,
+            "L",
+            "C",
+            &cols,
+            [vec![head_subject("a".into()), num(3)]],
+            Some("None."),
+        );
+        assert!(s.contains("<tbody><tr><th scope=\"row\" class=\"subject\">a</th><td class=\"num\">3</td></tr></tbody>"), "{s}");
+    }
 
     #[test]
     fn escapes_markup() {

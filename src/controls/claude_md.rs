@@ -33,7 +33,7 @@ pub fn check(p: &NormPath, text: &str, policy: &Policy, out: &mut Vec<Finding>) 
         return;
     }
     for url in production::urls(text) {
-        let Some(host) = production::url_host(url) else {
+        let Some(host) = crate::url::host(url) else {
             continue;
         };
         if let Some(why) = production::identifier(&host, policy) {

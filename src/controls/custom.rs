@@ -82,7 +82,7 @@ impl<'a> Subject<'a> {
             paths.extend(reads.iter().chain(&writes).cloned());
         }
         let host = match kind {
-            ToolKind::WebFetch => ev.input_str("url").and_then(super::production::url_host),
+            ToolKind::WebFetch => ev.input_str("url").and_then(crate::url::host),
             _ => None,
         };
         Subject {

@@ -45,7 +45,7 @@ pub fn check(ev: &Event, policy: &Policy, out: &mut Vec<Finding>) {
     }
     for s in strings {
         for url in production::urls(s) {
-            if let Some(host) = production::url_host(url)
+            if let Some(host) = crate::url::host(url)
                 && let Some(why) = production::identifier(&host, policy)
             {
                 out.push(Finding::new(

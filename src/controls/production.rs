@@ -2,21 +2,14 @@
 //!
 //! Built in: the token `prod`, `production`, `prd` or `live`, delimited by the start or end of
 //! the name or a non-alphanumeric character (`prod`, `eu-prod-1`, `app.prod.example.gov.uk`,
-//! `live-db`; not `product`, `delivery`, `olive`). Policies add their own as wildcards.
+//! `live-db`; not `product`, `delivery`, `olive`): [`crate::shell::builtin_production_identifier`],
+//! which the shell analyser also uses. Policies add their own as wildcards.
 
 use crate::policy::Policy;
 
-const TOKENS: &[&str] = &["prod", "production", "prd", "live"];
-
-/// The built-in token rule.
-pub fn builtin_identifier(name: &str) -> bool {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|t| TOKENS.iter().any(|k| t.eq_ignore_ascii_case(k)))
-}
-
 /// The built-in rule or a policy pattern, with the pattern that matched.
 pub fn identifier(name: &str, policy: &Policy) -> Option<String> {
-    if builtin_identifier(name) {
+    if crate::shell::builtin_production_identifier(name) {
         return Some("the token prod, production, prd or live".into());
     }
     policy
@@ -24,19 +17,6 @@ pub fn identifier(name: &str, policy: &Policy) -> Option<String> {
         .iter()
         .find(|p| crate::policy::pattern::wildcard(&p.glob, name))
         .map(|p| format!("the production identifier pattern `{}`", p.written))
-}
-
-/// The host of a URL (`scheme://[user[:pass]@]host[:port]/…`), lower-cased.
-pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next()?
-    } else {
-        host_port.split(':').next()?
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// Every `scheme://…` URL in a text.
@@ -52,40 +32,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens() {
-        for yes in [
-            "prod",
-            "eu-prod-1",
-            "app.prod.example.gov.uk",
-            "live-db",
-            "PRD",
-            "db_live",
-        ] {
-            assert!(builtin_identifier(yes), "{yes}");
-        }
-        for no in [
-            "product",
-            "delivery",
-            "olive",
-            "production2",
-            "staging",
-            "liver",
-        ] {
-            assert!(!builtin_identifier(no), "{no}");
-        }
-    }
-
-    #[test]
-    fn hosts() {
-        assert_eq!(
-            url_host("https://u:p@Api.Prod.x:8443/a?b").as_deref(),
-            Some("api.prod.x")
-        );
-        assert_eq!(
-            url_host("postgres://db.live/app").as_deref(),
-            Some("db.live")
-        );
-        assert_eq!(url_host("http://[::1]:80/").as_deref(), Some("::1"));
+    fn urls_in_text() {
         assert_eq!(urls("see https://a.b/c and http://d.e)").len(), 2);
     }
 }

@@ -27,7 +27,7 @@ fn not_allowed(tool: &str, target: &str) -> Finding {
 
 pub fn fetch(ev: &Event, policy: &Policy, out: &mut Vec<Finding>) {
     let url = ev.input_str("url").unwrap_or("");
-    let Some(host) = production::url_host(url) else {
+    let Some(host) = crate::url::host(url) else {
         // No usable host: nothing can be on the allow list.
         out.push(not_allowed("WebFetch", "an unparseable URL"));
         return;

@@ -337,30 +337,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A TOML syntax or shape error, located.
+/// The line finders of the policy's users ([`crate::lines`]).
+pub use crate::lines::{line_col, line_of};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     pub line: usize,
     pub column: usize,
     pub message: String,
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-    (line, col)
-}
-
-/// The 1-based line where `needle` first appears as a TOML string (for errors found after
-/// parsing, such as a bad glob), or 1.
-pub fn line_of(text: &str, needle: &str) -> usize {
-    let quoted = [format!("\"{needle}\""), format!("'{needle}'")];
-    text.lines()
-        .position(|l| quoted.iter().any(|q| l.contains(q.as_str())))
-        .or_else(|| text.lines().position(|l| l.contains(needle)))
-        .map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@
 
 use super::PolicyError;
 use super::file::PolicyFile;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+/// Provenance lines ([`crate::lines`]); named here, where each layer keeps one.
+pub(crate) use crate::lines::LineIndex;
 
 /// Where a layer comes from. Ordered by trust, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,41 +65,6 @@ pub struct Layer {
     pub(crate) lines: Arc<LineIndex>,
 }
 
-/// Finds the line a quoted string of a layer is on, for provenance. The index is built only
-/// when a line is asked for (an `explain`, an error, a reason that cites its source): a hook
-/// call that never prints one never pays for it (it was about 10% of a typical call).
-#[derive(Debug)]
-pub(crate) struct LineIndex {
-    text: Arc<str>,
-    /// Quoted string → the first line it appears on, built on first use.
-    index: OnceLock<HashMap<String, usize>>,
-}
-
-impl LineIndex {
-    /// The 1-based line where `needle` first appears as a quoted string. One pass over the
-    /// file builds the index, so a policy with thousands of entries does not rescan its text
-    /// for each.
-    pub(crate) fn line_of(&self, needle: &str) -> usize {
-        let index = self.index.get_or_init(|| {
-            let mut m = HashMap::new();
-            for (n, line) in self.text.lines().enumerate() {
-                for q in ['"', '\''] {
-                    for (i, part) in line.split(q).enumerate() {
-                        if i % 2 == 1 {
-                            m.entry(part.to_string()).or_insert(n + 1);
-                        }
-                    }
-                }
-            }
-            m
-        });
-        index
-            .get(needle)
-            .copied()
-            .unwrap_or_else(|| super::file::line_of(&self.text, needle))
-    }
-}
-
 impl Layer {
     pub fn parse(kind: LayerKind, name: String, text: String) -> Result<Layer, PolicyError> {
         let file = PolicyFile::parse(&text).map_err(|e| PolicyError::Parse {
@@ -113,10 +80,7 @@ impl Layer {
         Layer {
             kind,
             name,
-            lines: Arc::new(LineIndex {
-                text: text.clone(),
-                index: OnceLock::new(),
-            }),
+            lines: Arc::new(LineIndex::new(text.clone())),
             text,
             file,
         }

@@ -668,10 +668,10 @@ impl<'h> Merger<'h> {
     fn rule(&self, l: &Layer, i: usize, r: &super::file::RuleFile) -> Result<Rule, PolicyError> {
         let at = |msg: String| PolicyError::Invalid {
             file: l.name.clone(),
-            line: r
-                .id
-                .as_deref()
-                .map_or_else(|| nth_rule_line(&l.text, i), |id| line_of(&l.text, id)),
+            line: r.id.as_deref().map_or_else(
+                || crate::lines::header_line(&l.text, "[[rule]]", i),
+                |id| line_of(&l.text, id),
+            ),
             key: format!("rule[{i}]"),
             message: msg,
         };
@@ -854,14 +854,6 @@ fn located(l: &Layer, key: &str, value: &str, message: String) -> PolicyError {
         key: key.to_string(),
         message: message.replace("{col}", &col),
     }
-}
-
-fn nth_rule_line(text: &str, i: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == "[[rule]]")
-        .nth(i)
-        .map_or(1, |(n, _)| n + 1)
 }
 
 #[cfg(test)]

@@ -113,9 +113,9 @@ impl SecretRules {
     /// Parses and compiles a gitleaks-format TOML file.
     pub fn from_gitleaks_toml(toml: &str) -> Result<SecretRules, ScanError> {
         let file: GitleaksFile = toml::from_str(toml).map_err(|e| {
-            let line = e.span().map_or(0, |s| {
-                toml[..s.start.min(toml.len())].matches('\n').count() + 1
-            });
+            let line = e
+                .span()
+                .map_or(0, |s| crate::lines::line_col(toml, s.start).0);
             ScanError::Toml {
                 line,
                 message: e.message().to_string(),

@@ -1,9 +1,17 @@
 //! File accesses by program: which arguments of which programs are files read, written,
 //! deleted or executed. One row per program family in [`access_rule`]; what is not listed
-//! reports no argument accesses (redirections are always reported by the analyser).
+//! reports no argument accesses (redirections are always reported by the analyser). The
+//! programs whose arguments need more than a row have their own rooms: `download` (`curl`,
+//! `wget`) and `git`.
 
 use super::wrappers::find_starts;
 use super::{AccessKind, Change, SimpleCommand};
+
+mod download;
+mod git;
+
+use download::{curl, wget};
+use git::git;
 
 /// An access before path resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,38 +201,9 @@ fn access_rule(name: &str) -> Option<Rule> {
     })
 }
 
-/// Collects operands, skipping options and option arguments.
+/// The operands of `cmd` ([`super::options::operands`]).
 fn operands<'c>(cmd: &'c SimpleCommand, with_arg: &[&str]) -> Vec<&'c super::Arg> {
-    let mut out = Vec::new();
-    let mut i = 1;
-    let mut opts_done = false;
-    while i < cmd.argv.len() {
-        let a = &cmd.argv[i];
-        let v = a.value.as_str();
-        if !opts_done && v == "--" {
-            opts_done = true;
-        } else if !opts_done && v.starts_with('-') && v.len() > 1 && !a.unknown {
-            if with_arg.contains(&v) {
-                i += 1;
-            }
-        } else {
-            out.push(a);
-        }
-        i += 1;
-    }
-    out
-}
-
-fn opt_values<'c>(cmd: &'c SimpleCommand, opts: &[&str]) -> Vec<&'c super::Arg> {
-    let mut out = Vec::new();
-    for (i, a) in cmd.argv.iter().enumerate().skip(1) {
-        if opts.contains(&a.value.as_str())
-            && let Some(n) = cmd.argv.get(i + 1)
-        {
-            out.push(n);
-        }
-    }
-    out
+    super::options::operands(cmd, with_arg, 0)
 }
 
 fn raw(a: &super::Arg, kind: AccessKind, by: &str) -> RawAccess {
@@ -318,7 +297,7 @@ pub(crate) fn accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
 
 /// The scripts a `sed` or `awk` runs: `-e`/`--expression` values, else the first operand.
 fn scripts(cmd: &SimpleCommand, opts: &[&str], with_arg: &[&str]) -> Vec<String> {
-    let given: Vec<String> = opt_values(cmd, opts)
+    let given: Vec<String> = super::options::values(cmd, opts)
         .into_iter()
         .map(|a| a.value.clone())
         .chain(
@@ -436,7 +415,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             }
             // Named members land at DIR/MEMBER (they are patterns; C17 matches them as such).
             if !cmd.has("-l") && !cmd.has("-p") && !cmd.has("-t") {
-                let dir = opt_values(cmd, &["-d"])
+                let dir = super::options::values(cmd, &["-d"])
                     .first()
                     .map_or(".".to_string(), |d| d.value.clone());
                 for m in ops.iter().skip(1) {
@@ -447,7 +426,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                     });
                 }
             }
-            match opt_values(cmd, &["-d"]).first() {
+            match super::options::values(cmd, &["-d"]).first() {
                 Some(d) => out.push(RawAccess {
                     recursive: true,
                     ..raw(d, AccessKind::Write, by)
@@ -478,7 +457,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             return out;
         }
         "openssl" => {
-            for a in opt_values(
+            for a in &super::options::values(
                 cmd,
                 &[
                     "-in", "-key", "-inkey", "-kfile", "-passin", "-CAfile", "-cert",
@@ -493,7 +472,7 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                     ..raw(a, AccessKind::Read, by)
                 });
             }
-            for a in opt_values(cmd, &["-out", "-keyout"]) {
+            for a in &super::options::values(cmd, &["-out", "-keyout"]) {
                 out.push(raw(a, AccessKind::Write, by));
             }
             return out;
@@ -608,10 +587,10 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
         }
         // `patch FILE < diff`, `patch -o OUT`, `patch -i DIFF`.
         "patch" => {
-            for a in opt_values(cmd, &["-i", "--input"]) {
+            for a in &super::options::values(cmd, &["-i", "--input"]) {
                 out.push(raw(a, AccessKind::Read, by));
             }
-            for a in opt_values(cmd, &["-o", "--output"]) {
+            for a in &super::options::values(cmd, &["-o", "--output"]) {
                 out.push(raw(a, AccessKind::Write, by));
             }
             let ops = operands(
@@ -692,10 +671,10 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
     let Some(r) = access_rule(by) else {
         return out;
     };
-    for a in opt_values(cmd, r.read_opts) {
+    for a in &super::options::values(cmd, r.read_opts) {
         out.push(raw(a, AccessKind::Read, by));
     }
-    for a in opt_values(cmd, r.write_opts) {
+    for a in &super::options::values(cmd, r.write_opts) {
         out.push(raw(a, AccessKind::Write, by));
     }
     let mut ops = operands(cmd, r.with_arg);
@@ -769,9 +748,9 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
             ..raw(a, AccessKind::Write, by)
         })),
         Operands::CopyLike | Operands::MoveLike => {
-            let target_opt = opt_values(cmd, &["-t", "--target-directory"]);
+            let target_opt = super::options::values(cmd, &["-t", "--target-directory"]);
             let (sources, target): (Vec<_>, Option<&super::Arg>) = match target_opt.first() {
-                Some(t) => (ops.clone(), Some(*t)),
+                Some(t) => (ops.clone(), Some(t)),
                 None if ops.len() >= 2 => (ops[..ops.len() - 1].to_vec(), ops.last().copied()),
                 None if by == "ln" => (ops.clone(), None),
                 None => (ops.clone(), None),
@@ -883,223 +862,6 @@ fn argument_accesses(cmd: &SimpleCommand) -> Vec<RawAccess> {
                     ..raw(a, AccessKind::Delete, by)
                 });
             }
-        }
-    }
-    out
-}
-
-fn curl(cmd: &SimpleCommand) -> Vec<RawAccess> {
-    let mut out = Vec::new();
-    let args: Vec<&super::Arg> = cmd.argv.iter().skip(1).collect();
-    let mut remote_name = false;
-    let mut urls = Vec::new();
-    let mut i = 0;
-    let with_arg = [
-        "-H",
-        "--header",
-        "-X",
-        "--request",
-        "-u",
-        "--user",
-        "-A",
-        "--user-agent",
-        "-e",
-        "--referer",
-        "-m",
-        "--max-time",
-        "--connect-timeout",
-        "-w",
-        "--write-out",
-        "-x",
-        "--proxy",
-        "-b",
-        "--cookie",
-        "-c",
-        "--cookie-jar",
-        "-r",
-        "--range",
-        "--retry",
-        "-U",
-        "--proxy-user",
-        "--resolve",
-        "--cacert",
-        "--cert",
-        "--key",
-        "-E",
-    ];
-    while i < args.len() {
-        let a = args[i];
-        let v = a.value.as_str();
-        let next = args.get(i + 1).copied();
-        let (opt, inline) = match v.split_once('=') {
-            Some((o, val)) if o.starts_with("--") => (o, Some(val.to_string())),
-            _ => (v, None),
-        };
-        let val =
-            |inline: &Option<String>| inline.clone().or_else(|| next.map(|n| n.value.clone()));
-        let unknown = a.unknown || next.is_some_and(|n| n.unknown);
-        match opt {
-            "-o" | "--output" => {
-                if let Some(f) = val(&inline) {
-                    out.push(RawAccess {
-                        unknown,
-                        ..text(&f, AccessKind::Write, "curl")
-                    });
-                }
-                i += usize::from(inline.is_none());
-            }
-            "-O" | "--remote-name" | "--remote-name-all" => remote_name = true,
-            "-d" | "--data" | "--data-binary" | "--data-urlencode" | "--data-ascii" | "--json" => {
-                if let Some(d) = val(&inline) {
-                    let f = d
-                        .strip_prefix('@')
-                        .or_else(|| d.split_once("=@").map(|(_, f)| f));
-                    if let Some(f) = f.filter(|f| *f != "-") {
-                        out.push(RawAccess {
-                            unknown,
-                            ..text(f, AccessKind::Read, "curl")
-                        });
-                    }
-                }
-                i += usize::from(inline.is_none());
-            }
-            "-T" | "--upload-file" | "-K" | "--config" | "--netrc-file" => {
-                if let Some(f) = val(&inline).filter(|f| f != "-" && f != ".") {
-                    out.push(RawAccess {
-                        unknown,
-                        ..text(&f, AccessKind::Read, "curl")
-                    });
-                }
-                i += usize::from(inline.is_none());
-            }
-            "-F" | "--form" => {
-                if let Some(d) = val(&inline)
-                    && let Some((_, rest)) = d.split_once('=')
-                {
-                    let f = rest.strip_prefix('@').or_else(|| rest.strip_prefix('<'));
-                    if let Some(f) = f {
-                        let f = f.split(';').next().unwrap_or(f);
-                        out.push(RawAccess {
-                            unknown,
-                            ..text(f, AccessKind::Read, "curl")
-                        });
-                    }
-                }
-                i += usize::from(inline.is_none());
-            }
-            o if with_arg.contains(&o) && inline.is_none() => i += 1,
-            o if o.starts_with('-') => {}
-            _ => urls.push(a),
-        }
-        i += 1;
-    }
-    if remote_name {
-        for u in urls {
-            let name = u
-                .value
-                .split(['?', '#'])
-                .next()
-                .unwrap_or("")
-                .rsplit('/')
-                .next()
-                .unwrap_or("");
-            if !name.is_empty() {
-                out.push(RawAccess {
-                    unknown: u.unknown,
-                    ..text(name, AccessKind::Write, "curl")
-                });
-            }
-        }
-    }
-    out
-}
-
-fn wget(cmd: &SimpleCommand) -> Vec<RawAccess> {
-    let mut out = Vec::new();
-    let mut explicit = false;
-    let mut prefix: Option<String> = None;
-    let mut urls = Vec::new();
-    let args: Vec<&super::Arg> = cmd.argv.iter().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i];
-        let v = a.value.as_str();
-        let next = args.get(i + 1).copied();
-        match v {
-            "-O" | "--output-document" => {
-                if let Some(n) = next {
-                    explicit = true;
-                    if n.value != "-" {
-                        out.push(raw(n, AccessKind::Write, "wget"));
-                    }
-                }
-                i += 1;
-            }
-            "-i" | "--input-file" | "--post-file" | "--body-file" | "--load-cookies" => {
-                if let Some(n) = next {
-                    out.push(raw(n, AccessKind::Read, "wget"));
-                }
-                i += 1;
-            }
-            "-P" | "--directory-prefix" => {
-                prefix = next.map(|n| n.value.clone());
-                i += 1;
-            }
-            "-o" | "-a" | "--output-file" | "--append-output" => {
-                if let Some(n) = next {
-                    out.push(raw(n, AccessKind::Write, "wget"));
-                }
-                i += 1;
-            }
-            _ if v.starts_with("-O") && v.len() > 2 => {
-                explicit = true;
-                let f = &v[2..];
-                if f != "-" {
-                    out.push(RawAccess {
-                        text: f.into(),
-                        ..raw(a, AccessKind::Write, "wget")
-                    });
-                }
-            }
-            _ if v.starts_with("--output-document=") => {
-                explicit = true;
-                let f = &v["--output-document=".len()..];
-                if f != "-" {
-                    out.push(RawAccess {
-                        text: f.into(),
-                        ..raw(a, AccessKind::Write, "wget")
-                    });
-                }
-            }
-            _ if v.starts_with('-') => {}
-            _ => urls.push(a),
-        }
-        i += 1;
-    }
-    if !explicit {
-        for u in urls {
-            let name = u
-                .value
-                .split(['?', '#'])
-                .next()
-                .unwrap_or("")
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or("");
-            let name = if name.is_empty() || !u.value.contains('/') {
-                "index.html"
-            } else {
-                name
-            };
-            let path = match &prefix {
-                Some(p) => format!("{p}/{name}"),
-                None => name.to_string(),
-            };
-            out.push(RawAccess {
-                unknown: u.unknown,
-                ..text(&path, AccessKind::Write, "wget")
-            });
         }
     }
     out
@@ -1226,195 +988,6 @@ fn tar(cmd: &SimpleCommand) -> Vec<RawAccess> {
     out
 }
 
-fn git(cmd: &SimpleCommand) -> Vec<RawAccess> {
-    let mut out = Vec::new();
-    let Some((sub, rest)) = super::programs::git::subcommand(&cmd.argv) else {
-        return out;
-    };
-    match sub.as_str() {
-        "clean" => {
-            let forced = rest.iter().any(|a| {
-                a.value.starts_with('-') && !a.value.starts_with("--") && a.value.contains('f')
-                    || a.value == "--force"
-            });
-            let dry = rest
-                .iter()
-                .any(|a| a.value == "-n" || a.value == "--dry-run");
-            if forced && !dry {
-                let (before, after) = split_dashdash(&rest);
-                let specs: Vec<&super::Arg> = git_operands(before, &["-e", "--exclude"])
-                    .into_iter()
-                    .chain(after)
-                    .collect();
-                if specs.is_empty() {
-                    out.push(RawAccess {
-                        recursive: true,
-                        selective: true,
-                        ..text(".", AccessKind::Delete, "git clean")
-                    });
-                }
-                for a in specs {
-                    out.push(RawAccess {
-                        recursive: true,
-                        selective: true,
-                        ..raw(a, AccessKind::Delete, "git clean")
-                    });
-                }
-            }
-        }
-        // `git config -f FILE …` writes FILE (unless it only reads).
-        "config" => {
-            let reads_only = rest.iter().any(|a| {
-                matches!(
-                    a.value.as_str(),
-                    "--get" | "--get-all" | "--get-regexp" | "-l" | "--list" | "get" | "list"
-                )
-            });
-            for (k, a) in rest.iter().enumerate() {
-                let file = match a.value.as_str() {
-                    "-f" | "--file" => rest.get(k + 1),
-                    _ => None,
-                };
-                if let Some(f) = file {
-                    out.push(raw(f, AccessKind::Read, "git config"));
-                    if !reads_only {
-                        out.push(raw(f, AccessKind::Write, "git config"));
-                    }
-                }
-            }
-        }
-        // `git stash push -- PATHS` puts the paths back as they were committed.
-        "stash" => {
-            let (before, after) = split_dashdash(&rest);
-            let pushes = before
-                .first()
-                .is_some_and(|a| a.value == "push" || a.value == "save");
-            if pushes {
-                for a in git_operands(&before[1..], &["-m", "--message", "--pathspec-from-file"])
-                    .into_iter()
-                    .chain(after)
-                {
-                    out.push(RawAccess {
-                        recursive: true,
-                        ..raw(a, AccessKind::Write, "git stash")
-                    });
-                }
-            }
-        }
-        "apply" | "am" => {
-            for a in rest.iter().filter(|a| !a.value.starts_with('-')) {
-                out.push(raw(a, AccessKind::Read, "git apply"));
-            }
-        }
-        // Paths written from the index or another commit.
-        "checkout" | "restore" => {
-            let by = if sub == "checkout" {
-                "git checkout"
-            } else {
-                "git restore"
-            };
-            let with_arg = [
-                "-b",
-                "-B",
-                "--orphan",
-                "-s",
-                "--source",
-                "--conflict",
-                "--pathspec-from-file",
-            ];
-            let branch_op = rest
-                .iter()
-                .any(|a| matches!(a.value.as_str(), "-b" | "-B" | "--orphan" | "--detach"));
-            let (before, after) = split_dashdash(&rest);
-            let ops = git_operands(before, &with_arg);
-            if sub == "restore" {
-                for a in ops.iter().copied().chain(after.iter()) {
-                    out.push(RawAccess {
-                        recursive: true,
-                        ..raw(a, AccessKind::Write, by)
-                    });
-                }
-            } else if !branch_op {
-                for a in after {
-                    out.push(RawAccess {
-                        recursive: true,
-                        ..raw(a, AccessKind::Write, by)
-                    });
-                }
-                // Without `--`: `git checkout REF PATH…` writes the paths; a lone operand
-                // is a branch unless a file of that name exists.
-                if after.is_empty() {
-                    for (k, a) in ops.iter().enumerate() {
-                        out.push(RawAccess {
-                            recursive: true,
-                            if_exists: k == 0,
-                            ..raw(a, AccessKind::Write, by)
-                        });
-                    }
-                }
-            }
-        }
-        "rm" => {
-            let (before, after) = split_dashdash(&rest);
-            let recursive = before.iter().any(|a| a.value == "-r" || a.value == "-rf");
-            let cached = before.iter().any(|a| a.value == "--cached");
-            if !cached {
-                for a in git_operands(before, &["--pathspec-from-file"])
-                    .into_iter()
-                    .chain(after)
-                {
-                    out.push(RawAccess {
-                        recursive,
-                        ..raw(a, AccessKind::Delete, "git rm")
-                    });
-                }
-            }
-        }
-        "mv" => {
-            let ops = git_operands(&rest, &[]);
-            if let Some((target, sources)) = ops.split_last() {
-                for s in sources {
-                    out.push(RawAccess {
-                        recursive: true,
-                        change: Change::RenameFrom,
-                        ..raw(s, AccessKind::Write, "git mv")
-                    });
-                }
-                out.push(RawAccess {
-                    recursive: true,
-                    ..raw(target, AccessKind::Write, "git mv")
-                });
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
-/// The arguments before and after a `--`.
-fn split_dashdash(args: &[super::Arg]) -> (&[super::Arg], &[super::Arg]) {
-    match args.iter().position(|a| a.value == "--") {
-        Some(i) => (&args[..i], &args[i + 1..]),
-        None => (args, &[]),
-    }
-}
-
-/// Non-option arguments of a git subcommand, skipping the arguments of `with_arg` options.
-fn git_operands<'a>(args: &'a [super::Arg], with_arg: &[&str]) -> Vec<&'a super::Arg> {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in args {
-        if skip {
-            skip = false;
-        } else if with_arg.contains(&a.value.as_str()) {
-            skip = true;
-        } else if !a.value.starts_with('-') {
-            out.push(a);
-        }
-    }
-    out
-}
-
 /// `find`'s name tests (`-name`, `-iname`): what a selective delete may remove.
 fn find_names(cmd: &SimpleCommand) -> Vec<String> {
     let mut out = Vec::new();
@@ -1512,11 +1085,8 @@ fn sqlite(cmd: &SimpleCommand) -> Vec<RawAccess> {
         out.push(raw(db, AccessKind::Read, by));
         out.push(raw(db, AccessKind::Write, by));
     }
-    let texts = ops
-        .iter()
-        .skip(1)
-        .copied()
-        .chain(opt_values(cmd, &["-cmd"]));
+    let given = super::options::values(cmd, &["-cmd"]);
+    let texts = ops.iter().skip(1).copied().chain(&given);
     for a in texts {
         for line in a.value.split(['\n', ';']) {
             let mut words = line.split_whitespace();

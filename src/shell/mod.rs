@@ -8,15 +8,20 @@
 //!
 //! The analyser reports; it does not decide. Path controls (C2, C3, C4, C17) are the core's,
 //! applied to [`ShellReport::accesses`]; the profile turns findings into verdicts.
+//!
+//! The access table and the program checks read options and operands through one reader
+//! (`options`); tests, benchmarks and fuzz targets build their environment with [`TestEnv`].
 
 pub mod access;
 mod analyser;
 pub mod ast;
 pub mod glob;
 pub mod interp;
+mod options;
 pub mod parser;
 pub mod programs;
 pub mod rescan;
+mod testenv;
 pub mod word;
 pub mod wrappers;
 
@@ -26,6 +31,7 @@ use std::path::{Path, PathBuf};
 use crate::decision::Finding;
 
 pub use ast::RedirOp;
+pub use testenv::TestEnv;
 
 /// What the analyser knows about the environment the command runs in.
 pub struct ShellEnv<'a> {
@@ -354,6 +360,10 @@ mod tests {
         host: "app.prod.example.gov.uk" => true;
         live_db: "live-db" => true;
         upper: "PROD_DB" => true;
+        prd_upper: "PRD" => true;
+        db_live: "db_live" => true;
+        production2: "production2" => false;
+        liver: "liver" => false;
         product: "product" => false;
         delivery: "delivery" => false;
         olive: "olive" => false;

@@ -63,23 +63,12 @@ pub fn catastrophic(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn check(path: &str, selective: bool) -> Option<String> {
-        let project = PathBuf::from("/home/u/proj");
-        let home = PathBuf::from("/home/u");
-        let roots = vec![project.clone(), PathBuf::from("/tmp")];
-        let env = ShellEnv {
-            cwd: &project,
-            home: Some(&home),
-            project_root: &project,
-            write_roots: &roots,
-            protected_branches: &[],
-            ai_markers: &[],
-            is_production_identifier: &crate::shell::builtin_production_identifier,
-            read_files: false,
-        };
-        why(Path::new(path), selective, &env)
+        let env = crate::shell::TestEnv::new("/home/u/proj")
+            .home("/home/u")
+            .write_root("/tmp");
+        why(Path::new(path), selective, &env.env())
     }
 
     macro_rules! deletes {

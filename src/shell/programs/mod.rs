@@ -41,68 +41,22 @@ pub(crate) fn check_all(report: &mut ShellReport, env: &ShellEnv) {
     report.findings.extend(out);
 }
 
-/// The value of option `opt` (`--opt value`, `--opt=value`, `-oVALUE` for short options).
+/// The values given to the options `opts`, as text ([`super::options::values`]).
 pub(crate) fn opt_value(cmd: &SimpleCommand, opts: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    let argv = &cmd.argv;
-    let mut i = 1;
-    while i < argv.len() {
-        let v = argv[i].value.as_str();
-        for o in opts {
-            if v == *o {
-                if let Some(n) = argv.get(i + 1) {
-                    out.push(n.value.clone());
-                }
-            } else if let Some(rest) = v.strip_prefix(o) {
-                if o.len() > 2 {
-                    if let Some(val) = rest.strip_prefix('=') {
-                        out.push(val.to_string());
-                    }
-                } else if !rest.is_empty() && !v.starts_with("--") {
-                    out.push(rest.trim_start_matches('=').to_string());
-                }
-            }
-        }
-        i += 1;
-    }
-    out
+    super::options::values(cmd, opts)
+        .into_iter()
+        .map(|a| a.value)
+        .collect()
 }
 
-/// Operands: arguments that are not options and not option values.
+/// The operands after the first `skip` arguments, as text ([`super::options::operands`]).
 pub(crate) fn operands<'c>(cmd: &'c SimpleCommand, with_arg: &[&str], skip: usize) -> Vec<&'c str> {
-    let mut out = Vec::new();
-    let mut i = 1 + skip;
-    let mut done = false;
-    while i < cmd.argv.len() {
-        let v = cmd.argv[i].value.as_str();
-        if !done && v == "--" {
-            done = true;
-        } else if !done && v.starts_with('-') && v.len() > 1 {
-            if with_arg.contains(&v) {
-                i += 1;
-            }
-        } else {
-            out.push(v);
-        }
-        i += 1;
-    }
-    out
+    super::options::operands(cmd, with_arg, skip)
+        .into_iter()
+        .map(|a| a.value.as_str())
+        .collect()
 }
 
-/// Host of a URL or `user@host:path`.
-pub(crate) fn host_of(s: &str) -> Option<String> {
-    if let Some((_, rest)) = s.split_once("://") {
-        let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = auth.rsplit('@').next().unwrap_or(auth);
-        let host = if host.starts_with('[') {
-            host.split(']')
-                .next()
-                .unwrap_or(host)
-                .trim_start_matches('[')
-        } else {
-            host.split(':').next().unwrap_or(host)
-        };
-        return (!host.is_empty()).then(|| host.to_string());
-    }
-    None
-}
+/// The host of a URL with a scheme, lower-cased ([`crate::url::scheme_host`]); the checks read
+/// other texts (`user@host:path`, a bare name) themselves.
+pub(crate) use crate::url::scheme_host as host_of;
